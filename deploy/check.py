@@ -275,6 +275,17 @@ def main():
             ok("docker-compose.yml: the four services probe /q/health/ready, wait for healthy infrastructure and "
                "kafka-init; the simulators are in profile sandbox")
 
+    # Every variable docker-compose.yml interpolates must be in .env.example, so the example is complete.
+    with open(os.path.join(a.root, "docker-compose.yml"), encoding="utf-8") as f:
+        # comment lines are not interpolated; $$ escapes a literal $ for the container
+        text = "\n".join(l for l in f.read().splitlines() if not l.lstrip().startswith("#")).replace("$$", "")
+    interpolated = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
+    not_in_example = sorted(interpolated - env_example_names(os.path.join(a.root, ".env.example")))
+    if not_in_example:
+        bad(".env.example lacks variables docker-compose.yml reads", not_in_example)
+    else:
+        ok(f".env.example lists all {len(interpolated)} variables docker-compose.yml reads")
+
     # --- environment variable coverage, driven by the README table ---------------------------
     if not os.path.exists(a.readme):
         bad(f"README not found at {a.readme}: cannot read the variable table under '## Configuration'")
