@@ -6,7 +6,7 @@
 #   PHASE_SECONDS=10 bench/ingress-bench.sh
 #
 # Env knobs: RATES ("1000 2500 5000"), PHASE_SECONDS (20), WARMUP_SECONDS (15), SAT_SECONDS (20),
-# SAT_CONCURRENCY (64), PERF_RECORDS (1000000), SKIP_BUILD (unset). Needs only a JDK and Maven Central.
+# SAT_CONCURRENCY (64), CONNECTIONS (64, the generator's keep-alive pool), PERF_RECORDS (1000000), SKIP_BUILD (unset). Needs only a JDK and Maven Central.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +16,7 @@ PHASE_SECONDS=${PHASE_SECONDS:-20}
 WARMUP_SECONDS=${WARMUP_SECONDS:-15}
 SAT_SECONDS=${SAT_SECONDS:-20}
 SAT_CONCURRENCY=${SAT_CONCURRENCY:-64}
+CONNECTIONS=${CONNECTIONS:-64}
 PERF_RECORDS=${PERF_RECORDS:-1000000}
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
@@ -62,7 +63,7 @@ PHASES="1000:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
 PHASES="$PHASES,sat:$SAT_SECONDS:$SAT_CONCURRENCY"
 echo "== ingress load: $PHASES (first phase is JIT warm-up)"
-java -Xmx512m -cp "$LOADCP" dev.billbridge.bench.IngressLoad "http://127.0.0.1:$PORT/webhooks/scalekit" "$SECRET" "$PHASES" \
+java -Xmx512m -cp "$LOADCP" dev.billbridge.bench.IngressLoad "http://127.0.0.1:$PORT/webhooks/scalekit" "$SECRET" "$CONNECTIONS" "$PHASES" \
   | tee "$WORK/load.out"
 echo "   load average after ingress load: $(cut -d' ' -f1-3 /proc/loadavg)"
 BODY_BYTES=$(sed -n 's/^body_bytes=//p' "$WORK/load.out")
