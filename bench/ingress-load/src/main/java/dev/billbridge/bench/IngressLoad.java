@@ -72,6 +72,8 @@ public final class IngressLoad {
             }
         }
         vertx.close();
+        System.out.printf(Locale.ROOT, "generator_cpu_s=%.1f%n", ProcessHandle.current().info().totalCpuDuration()
+                .map(d -> d.toMillis() / 1000.0).orElse(-1.0));
         System.exit(0);
     }
 
