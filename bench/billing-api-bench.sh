@@ -5,7 +5,7 @@
 #   bench/billing-api-bench.sh                 # full run (~2.5 min after the build)
 #   RATES="500 1000 2000" PHASE_SECONDS=20 bench/billing-api-bench.sh
 #
-# Env knobs: RATES ("500 1000 2000 3000"), PHASE_SECONDS (20), WARMUP_SECONDS (20), SKIP_BUILD (unset).
+# Env knobs: RATES ("500 1000 2000 3000"), PHASE_SECONDS (20), WARMUP_RATE (300), WARMUP_SECONDS (20), SKIP_BUILD (unset).
 # Needs a JDK, curl and jq. Starts everything itself on free ports and stops it on exit.
 set -euo pipefail
 
@@ -14,6 +14,7 @@ cd "$ROOT"
 RATES=${RATES:-"500 1000 2000 3000"}
 PHASE_SECONDS=${PHASE_SECONDS:-20}
 WARMUP_SECONDS=${WARMUP_SECONDS:-20}
+WARMUP_RATE=${WARMUP_RATE:-300}
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   echo "== build (billing-api package, simulators, infrastructure, load generator)"
@@ -77,7 +78,7 @@ curl -sf -H "Authorization: Bearer $TOKEN" "$API/api/subscription/list" | tee "$
 jq -e '.subscriptions[0].status == "active"' "$WORK/list.json" >/dev/null || { echo "seeding failed"; tail -40 "$WORK/api.log"; exit 1; }
 
 echo "== machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-PHASES="1000:$WARMUP_SECONDS"
+PHASES="$WARMUP_RATE:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
 echo "== GET /api/subscription/list: $PHASES (first phase is JIT warm-up)"
 java -Xmx256m -cp "$LOADCP" dev.billbridge.bench.ApiLoad "$API/api/subscription/list" "$TOKEN" '"status":"active"' "$PHASES" \
