@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 
 import com.chargebee.APIException;
 import com.chargebee.Result;
@@ -15,6 +16,7 @@ import com.chargebee.org.json.JSONObject;
 import dev.billbridge.core.chargebee.ChargebeeFailure;
 import dev.billbridge.core.chargebee.ChargebeeGateway;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 /**
@@ -23,7 +25,7 @@ import jakarta.inject.Inject;
  * {@code organization.created}, or billing-api's checkout), the other one finds it: duplicates are
  * impossible by construction, and {@code duplicate_entry} just means "link the existing one".
  *
- * <p>Pure Chargebee: no database, no Kafka, no retries. Failures are thrown as the SDK's
+ * <p>Pure Chargebee: no database, no Kafka, no retries of its own (a caller may plug a {@link CallPolicy}). Failures are thrown as the SDK's
  * {@link APIException}s, and network failures as {@link UncheckedIOException} (wrapping the SDK's
  * {@link IOException}), so callers classify them with {@link ChargebeeFailure#of(Throwable)} and
  * choose their own retry policy.
@@ -35,11 +37,37 @@ public class ProvisionCustomer {
     public static final String META_CUSTOMER_TYPE = "customerType";
     public static final String CUSTOMER_TYPE_ORGANIZATION = "organization";
 
+    /**
+     * Wraps every HTTP call this seam makes (one per request, so a retry resends exactly that request
+     * with its idempotency key, and a rate limiter counts each request). A service that wants retries
+     * or a client-side rate limit provides one bean of this type; without one, calls go straight out.
+     */
+    public interface CallPolicy {
+        <T> T call(Callable<T> sdkCall) throws Exception;
+    }
+
+    private static final CallPolicy DIRECT = new CallPolicy() {
+        @Override
+        public <T> T call(Callable<T> sdkCall) throws Exception {
+            return sdkCall.call();
+        }
+    };
+
     private final ChargebeeGateway gateway;
+    private final CallPolicy policy;
 
     @Inject
+    public ProvisionCustomer(ChargebeeGateway gateway, Instance<CallPolicy> policies) {
+        this(gateway, policies.isResolvable() ? policies.get() : DIRECT);
+    }
+
     public ProvisionCustomer(ChargebeeGateway gateway) {
+        this(gateway, DIRECT);
+    }
+
+    public ProvisionCustomer(ChargebeeGateway gateway, CallPolicy policy) {
         this.gateway = gateway;
+        this.policy = policy;
     }
 
     /**
@@ -130,7 +158,7 @@ public class ProvisionCustomer {
             request.setIdempotencyKey(idempotencyKey);
         }
         try {
-            return request.request(gateway.env());
+            return policy.call(() -> request.request(gateway.env()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {

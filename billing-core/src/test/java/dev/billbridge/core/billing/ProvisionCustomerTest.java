@@ -166,6 +166,24 @@ class ProvisionCustomerTest {
     }
 
     @Test
+    void aCallPolicyWrapsEveryHttpRequest() {
+        String org = orgId();
+        provision.ensure(org, "Old", null, null);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ProvisionCustomer counted = new ProvisionCustomer(gateway, new ProvisionCustomer.CallPolicy() {
+            @Override
+            public <T> T call(java.util.concurrent.Callable<T> sdkCall) throws Exception {
+                calls.incrementAndGet();
+                return sdkCall.call();
+            }
+        });
+
+        counted.ensure(org, "New", null, null);
+
+        assertEquals(3, calls.get(), "create (duplicate), retrieve, update");
+    }
+
+    @Test
     void networkFailuresClassifyAsNetwork() {
         ChargebeeGateway nowhere = new ChargebeeGateway("s", "k", Optional.of("http://127.0.0.1:1/api/v2"));
         Exception e = assertThrows(RuntimeException.class, () -> new ProvisionCustomer(nowhere).ensure(orgId(), "A", null, null));
