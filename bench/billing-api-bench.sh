@@ -81,7 +81,7 @@ echo "== machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/l
 PHASES="$WARMUP_RATE:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
 echo "== GET /api/subscription/list: $PHASES (first phase is JIT warm-up)"
-java -Xmx256m -cp "$LOADCP" dev.billbridge.bench.ApiLoad "$API/api/subscription/list" "$TOKEN" '"status":"active"' "$PHASES" \
+java -Xmx768m -cp "$LOADCP" dev.billbridge.bench.ApiLoad "$API/api/subscription/list" "$TOKEN" '"status":"active"' "$PHASES" \
   | tee "$WORK/load.out"
 echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== summary (latency from each request's scheduled time; ok = 200 with the subscription in the body)"

@@ -59,7 +59,11 @@ public final class ApiLoad {
             latency.recordValue(Math.max(0, (System.nanoTime() - dueNanos) / 1000));
             if (t != null) {
                 errors.incrementAndGet();
-                detail.computeIfAbsent(t.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
+                Throwable root = t;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                detail.computeIfAbsent(root.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
             } else if (r.statusCode() == 200 && r.body().contains(expect)) {
                 ok.incrementAndGet();
             } else {

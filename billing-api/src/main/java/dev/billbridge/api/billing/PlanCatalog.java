@@ -40,6 +40,34 @@ public class PlanCatalog {
     @Inject
     EntityManager em;
 
+    /** A plan as the read paths need it (immutable; safe to share between requests). */
+    public record PlanInfo(String itemPriceId, String name, Integer trialDays, ObjectNode limits, boolean active) {
+    }
+
+    private static final long NAMES_TTL_NANOS = 30_000_000_000L;
+    private volatile Map<String, PlanInfo> names = Map.of();
+    private volatile long namesLoadedAt = Long.MIN_VALUE / 2;
+
+    /**
+     * The plan for display (names, limits) on the hot read paths (list, entitlements), from a copy of
+     * the table refreshed every 30 s: the table only changes when an instance starts with new settings.
+     * Must be called inside a transaction.
+     */
+    public Optional<PlanInfo> info(String itemPriceId) {
+        if (itemPriceId == null) {
+            return Optional.empty();
+        }
+        if (System.nanoTime() - namesLoadedAt > NAMES_TTL_NANOS) {
+            Map<String, PlanInfo> fresh = new java.util.HashMap<>();
+            for (Plan p : Plan.<Plan>listAll()) {
+                fresh.put(p.itemPriceId, new PlanInfo(p.itemPriceId, p.name, p.trialDays, limits(p), p.active));
+            }
+            names = Map.copyOf(fresh);
+            namesLoadedAt = System.nanoTime();
+        }
+        return Optional.ofNullable(names.get(itemPriceId));
+    }
+
     @Transactional
     void seed(@Observes StartupEvent ev) {
         List<PlanSeed> seeds = parse(config.plans(), config.defaultPlanItemPriceId().orElse(null), json);

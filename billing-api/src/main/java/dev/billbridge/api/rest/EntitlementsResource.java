@@ -9,7 +9,6 @@ import dev.billbridge.api.rest.Dtos.EntitlementsView;
 import dev.billbridge.api.rest.Dtos.PlanRef;
 import dev.billbridge.api.rest.Dtos.TrialView;
 import dev.billbridge.core.domain.Organization;
-import dev.billbridge.core.domain.Plan;
 import dev.billbridge.core.domain.Subscription;
 import dev.billbridge.core.domain.SubscriptionStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -53,9 +52,9 @@ public class EntitlementsResource {
             }
             SubscriptionStatus st = s.statusEnum();
             boolean active = SubscriptionStatus.ENTITLED.contains(st);
-            Plan plan = s.itemPriceId == null ? null : catalog.find(s.itemPriceId).orElse(null);
-            PlanRef ref = s.itemPriceId == null ? null : new PlanRef(s.itemPriceId, plan == null ? s.itemPriceId : plan.name);
-            return new EntitlementsView(active, s.status, ref, active ? catalog.limits(plan) : catalog.limits(null),
+            PlanCatalog.PlanInfo plan = catalog.info(s.itemPriceId).orElse(null);
+            PlanRef ref = s.itemPriceId == null ? null : new PlanRef(s.itemPriceId, plan == null ? s.itemPriceId : plan.name());
+            return new EntitlementsView(active, s.status, ref, active && plan != null ? plan.limits() : catalog.limits(null),
                     new TrialView(st == SubscriptionStatus.IN_TRIAL ? s.trialEnd : null), delinquent);
         });
     }

@@ -21,7 +21,6 @@ import dev.billbridge.api.rest.Dtos.SubscriptionList;
 import dev.billbridge.api.rest.Dtos.SubscriptionView;
 import dev.billbridge.api.rest.Dtos.UpdateRequest;
 import dev.billbridge.api.rest.Dtos.UrlView;
-import dev.billbridge.core.domain.Plan;
 import dev.billbridge.core.domain.Subscription;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.Authenticated;
@@ -154,16 +153,13 @@ public class SubscriptionResource {
     }
 
     SubscriptionView view(Subscription s) {
-        Plan plan = s.itemPriceId == null ? null : catalog.find(s.itemPriceId).orElse(null);
+        PlanCatalog.PlanInfo plan = catalog.info(s.itemPriceId).orElse(null);
         Integer seatLimit = s.seats;
-        if (plan != null) {
-            var limits = catalog.limits(plan);
-            if (limits.path("seats").canConvertToInt()) {
-                seatLimit = limits.get("seats").asInt();
-            }
+        if (plan != null && plan.limits().path("seats").canConvertToInt()) {
+            seatLimit = plan.limits().get("seats").asInt();
         }
         boolean scheduled = "non_renewing".equals(s.status);
-        return new SubscriptionView(s.id, s.status, s.itemPriceId, plan == null ? s.itemPriceId : plan.name, s.seats,
+        return new SubscriptionView(s.id, s.status, s.itemPriceId, plan == null ? s.itemPriceId : plan.name(), s.seats,
                 seatLimit, s.trialEnd, s.periodEnd, scheduled ? (s.canceledAt != null ? s.canceledAt : s.periodEnd) : null);
     }
 }
