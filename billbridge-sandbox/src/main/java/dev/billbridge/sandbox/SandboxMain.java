@@ -37,6 +37,11 @@ public final class SandboxMain {
     }
 
     public static void main(String[] args) throws Exception {
+        // jose4j logs through SLF4J; with no provider on the classpath SLF4J prints a warning on every start
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
         System.exit(run(args, System.getenv(), System.out, System.err));
     }
 

@@ -443,6 +443,9 @@ public final class ChargebeeSimulator implements AutoCloseable {
                         "Sorry, we couldn't find that resource"));
             }
         } catch (RuntimeException e) {
+            // a simulator bug, not a simulated fault: say so on stderr so it is not mistaken for one
+            System.err.println("chargebee simulator: internal error on " + ex.getRequestMethod() + " "
+                    + ex.getRequestURI().getPath() + ": " + e);
             Http.sendJson(ex, 500, ApiError.serverError(500).body());
         } finally {
             ex.close();

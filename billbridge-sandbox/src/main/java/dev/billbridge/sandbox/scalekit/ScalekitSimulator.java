@@ -12,7 +12,6 @@ import dev.billbridge.sandbox.support.WebhookDispatcher;
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
-import org.jose4j.jwk.RsaJwkGenerator;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.jwt.JwtClaims;
@@ -169,15 +168,11 @@ public final class ScalekitSimulator implements AutoCloseable {
     }
 
     private static RsaJsonWebKey newKey() {
-        try {
-            RsaJsonWebKey k = RsaJwkGenerator.generateJwk(2048);
-            k.setKeyId("snk_" + digits(17));
-            k.setAlgorithm(AlgorithmIdentifiers.RSA_USING_SHA256);
-            k.setUse("sig");
-            return k;
-        } catch (JoseException e) {
-            throw new IllegalStateException(e);
-        }
+        RsaJsonWebKey k = KeyPool.take();
+        k.setKeyId("snk_" + digits(17));
+        k.setAlgorithm(AlgorithmIdentifiers.RSA_USING_SHA256);
+        k.setUse("sig");
+        return k;
     }
 
     // ------------------------------------------------------------------ public API
@@ -305,13 +300,13 @@ public final class ScalekitSimulator implements AutoCloseable {
         return send("organization.created", "Organization Created", org.deepCopy());
     }
 
-    /** Renames an organization and sends {@code organization.updated}. */
+    /** Renames an organization and sends {@code organization.updated}; NoSuchElementException if unknown. */
     public WebhookEvent updateOrganization(String id, String displayName) {
         ObjectNode org;
         synchronized (this) {
             org = organizations.get(id);
             if (org == null) {
-                throw new IllegalArgumentException("unknown organization " + id);
+                throw new java.util.NoSuchElementException("unknown organization " + id);
             }
             if (displayName != null && !displayName.isBlank()) {
                 org.put("display_name", displayName);
@@ -322,13 +317,16 @@ public final class ScalekitSimulator implements AutoCloseable {
         return send("organization.updated", "Organization Updated", org);
     }
 
-    /** Deletes an organization and sends {@code organization.deleted} (with {@code data.deleted_at}). */
+    /**
+     * Deletes an organization and sends {@code organization.deleted} (with {@code data.deleted_at});
+     * NoSuchElementException if unknown.
+     */
     public WebhookEvent deleteOrganization(String id) {
         ObjectNode org;
         synchronized (this) {
             org = organizations.remove(id);
             if (org == null) {
-                throw new IllegalArgumentException("unknown organization " + id);
+                throw new java.util.NoSuchElementException("unknown organization " + id);
             }
             org.put("deleted_at", timestamp());
         }
@@ -429,6 +427,8 @@ public final class ScalekitSimulator implements AutoCloseable {
                 return;
             }
             Http.sendJson(ex, 404, Json.object().put("error", "not_found").put("path", path));
+        } catch (java.util.NoSuchElementException e) {
+            Http.sendJson(ex, 404, Json.object().put("error", e.getMessage()));
         } catch (IllegalArgumentException e) {
             Http.sendJson(ex, 400, Json.object().put("error", e.getMessage()));
         } catch (RuntimeException e) {
@@ -527,7 +527,7 @@ public final class ScalekitSimulator implements AutoCloseable {
                             org = organizations.get(id);
                         }
                         if (org == null) {
-                            throw new IllegalArgumentException("unknown organization " + id);
+                            throw new java.util.NoSuchElementException("unknown organization " + id);
                         }
                         Http.sendJson(ex, 200, org);
                         return;

@@ -223,6 +223,10 @@ class ScalekitSimulatorTest {
         hooks.get("events").forEach(e -> types.add(e.get("type").asText()));
         assertEquals(List.of("organization.created", "organization.updated", "organization.deleted"), types);
 
+        HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(URI.create(sim.envUrl()
+                + "/_sim/organizations/" + id)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, missing.statusCode());
+
         String before = sim.currentKeyId();
         assertNotEquals(before, post("POST", "/_sim/rotate-key", "").get("kid").asText());
         assertEquals(sim.webhookSecret(), getJson("/_sim/webhook-secret").get("secret").asText());
