@@ -58,8 +58,8 @@ public class Settings {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers);
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "billbridge-ops-admin");
         // an unreachable broker is a failure within seconds, not a hang
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 8_000);
         return Admin.create(p);
     }
 
