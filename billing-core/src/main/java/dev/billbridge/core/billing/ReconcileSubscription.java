@@ -1,0 +1,449 @@
+package dev.billbridge.core.billing;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+import com.chargebee.org.json.JSONArray;
+import com.chargebee.org.json.JSONException;
+import com.chargebee.org.json.JSONObject;
+import dev.billbridge.core.domain.Organization;
+import dev.billbridge.core.domain.Subscription;
+import dev.billbridge.core.domain.SubscriptionItem;
+import dev.billbridge.core.domain.SubscriptionStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/**
+ * The cookbook's "apply snapshot" rule, shared by the sync-worker (Chargebee events) and billing-api
+ * (eager sync after checkout): writes one Chargebee subscription snapshot into the local cache.
+ *
+ * <p>Ordering: a snapshot is applied only when its {@code resource_version} is newer than the stored
+ * one, so duplicates and late events (a late {@code subscription_changed} after the cancellation)
+ * change nothing. The caller owns the transaction; this class never commits.
+ *
+ * <p>Local row lookup, in order: 1. {@code chargebee_subscription_id}; 2. the subscription's
+ * {@code meta_data.subscriptionId} (our row id); 3. the customer's {@code meta_data.pendingSubscriptionId};
+ * 4. the reference's pending {@code future} row (not yet bound to a Chargebee id). Otherwise a row is
+ * created.
+ *
+ * <p>Reference id (organization): the customer's {@code meta_data.organizationId}, else the
+ * subscription's {@code meta_data.organizationId}, else the organization whose
+ * {@code chargebee_customer_id} is the subscription's customer. Only needed for lookup 4 and for a new row.
+ *
+ * <p>One live subscription per reference (partial unique index): when a snapshot makes its row live
+ * while another row of the reference is live, the snapshot with the newer {@code resource_version}
+ * keeps the live slot and the other row is parked as {@code cancelled} (its own later events still
+ * apply, since its stored {@code resource_version} is left alone); a pending row without a Chargebee
+ * id always yields.
+ */
+@ApplicationScoped
+public class ReconcileSubscription {
+
+    private static final Logger LOG = Logger.getLogger(ReconcileSubscription.class);
+
+    public static final String META_ORGANIZATION_ID = "organizationId";
+    public static final String META_SUBSCRIPTION_ID = "subscriptionId";
+    public static final String META_PENDING_SUBSCRIPTION_ID = "pendingSubscriptionId";
+    /** Set in a parked row's metadata: the Chargebee subscription that took its live slot. */
+    public static final String META_DISPLACED_BY = "displacedBy";
+
+    /** How the local row was found. */
+    public enum Lookup {
+        CHARGEBEE_ID, SUBSCRIPTION_META, CUSTOMER_PENDING, FUTURE_ROW, CREATED
+    }
+
+    /**
+     * What happened. Callers publish lifecycle records only when {@link #applied()} and a transition
+     * flag is set: a duplicate or stale snapshot reports {@code applied=false} and no transition.
+     *
+     * @param subscriptionId  the local row id
+     * @param referenceId     the organization id of the row
+     * @param previousStatus  before this snapshot (null for a created row)
+     * @param newStatus       after it (equals previousStatus when stale)
+     * @param applied         false when the snapshot was not newer than the stored one
+     * @param statusChanged   applied and the status differs from before
+     * @param planChanged     applied to an existing row and its plan item price or seats changed
+     * @param trialStarted    applied and the row entered {@code in_trial}
+     * @param trialEnded      applied and the row left {@code in_trial}
+     * @param lookup          which lookup path found the row
+     * @param resourceVersion the snapshot's resource_version
+     */
+    public record Outcome(UUID subscriptionId, String referenceId, SubscriptionStatus previousStatus,
+                          SubscriptionStatus newStatus, boolean applied, boolean statusChanged, boolean planChanged,
+                          boolean trialStarted, boolean trialEnded, Lookup lookup, long resourceVersion,
+                          String chargebeeSubscriptionId) {
+
+        /** Entered a granting status (in_trial/active/non_renewing) from a non-granting one. */
+        public boolean activated() {
+            return statusChanged && SubscriptionStatus.ENTITLED.contains(newStatus)
+                    && (previousStatus == null || !SubscriptionStatus.ENTITLED.contains(previousStatus));
+        }
+
+        /** Entered cancelled (or transferred) from any other status. */
+        public boolean cancelled() {
+            return statusChanged && !newStatus.isLive() && (previousStatus == null || previousStatus.isLive());
+        }
+    }
+
+    /** A snapshot the rule cannot apply (missing id, status or resource_version; unknown reference). */
+    public static class InvalidSnapshot extends RuntimeException {
+        public InvalidSnapshot(String message) {
+            super(message);
+        }
+    }
+
+    /** Applies one snapshot inside the caller's transaction. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Outcome apply(JSONObject subscription, JSONObject customer) {
+        return apply(subscription, customer, new HashMap<>());
+    }
+
+    /**
+     * Same as {@link #apply(JSONObject, JSONObject)}, for callers that apply many snapshots in one
+     * transaction: {@code known} maps Chargebee subscription ids to rows the caller already loaded
+     * (saving one query per snapshot); rows this call binds or creates are added to it.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Outcome apply(JSONObject subscription, JSONObject customer, Map<String, Subscription> known) {
+        Snapshot s = Snapshot.parse(subscription, customer);
+
+        Lookup lookup;
+        Subscription row = known.get(s.chargebeeId);
+        if (row != null) {
+            lookup = Lookup.CHARGEBEE_ID;
+        } else if ((row = Subscription.byChargebeeId(s.chargebeeId).orElse(null)) != null) {
+            lookup = Lookup.CHARGEBEE_ID;
+        } else if ((row = unbound(s.subscriptionMetaId)) != null) {
+            lookup = Lookup.SUBSCRIPTION_META;
+        } else if ((row = unbound(s.pendingMetaId)) != null) {
+            lookup = Lookup.CUSTOMER_PENDING;
+        } else if ((row = futureRowOf(resolveReference(s))) != null) {
+            lookup = Lookup.FUTURE_ROW;
+        } else {
+            lookup = Lookup.CREATED;
+        }
+        known.remove(s.chargebeeId);
+
+        if (row != null && row.resourceVersion != null && s.resourceVersion <= row.resourceVersion) {
+            SubscriptionStatus st = row.statusEnum();
+            if (row.chargebeeSubscriptionId != null) {
+                known.put(row.chargebeeSubscriptionId, row);
+            }
+            return new Outcome(row.id, row.referenceId, st, st, false, false, false, false, false, lookup,
+                    s.resourceVersion, s.chargebeeId);
+        }
+
+        boolean created = row == null;
+        SubscriptionStatus previous = created ? null : row.statusEnum();
+        String previousPrice = created ? null : row.itemPriceId;
+        Integer previousSeats = created ? null : row.seats;
+        if (created) {
+            row = new Subscription();
+            row.id = UUID.randomUUID();
+            row.referenceId = resolveReference(s);
+        }
+
+        SubscriptionStatus next = s.status;
+        if (next.isLive() && (previous == null || !previous.isLive())) {
+            next = claimLiveSlot(row, s, next);
+        }
+
+        row.chargebeeSubscriptionId = s.chargebeeId;
+        row.chargebeeCustomerId = s.customerId;
+        row.status = next.wire();
+        row.itemPriceId = s.planItemPriceId;
+        row.seats = s.planQuantity;
+        row.periodStart = s.termStart;
+        row.periodEnd = s.termEnd;
+        row.trialStart = s.trialStart;
+        row.trialEnd = s.trialEnd;
+        row.canceledAt = s.cancelledAt;
+        row.resourceVersion = s.resourceVersion;
+        row.metadata = mergeMetadata(row.metadata, s.metaData, next == s.status ? null : "");
+        syncItems(row, s.items);
+        if (created) {
+            row.persist();
+        }
+        known.put(s.chargebeeId, row);
+
+        boolean statusChanged = previous != next;
+        boolean planChanged = !created && (!Objects.equals(previousPrice, row.itemPriceId)
+                || !Objects.equals(previousSeats, row.seats));
+        boolean trialStarted = next == SubscriptionStatus.IN_TRIAL && previous != SubscriptionStatus.IN_TRIAL;
+        boolean trialEnded = previous == SubscriptionStatus.IN_TRIAL && next != SubscriptionStatus.IN_TRIAL;
+        return new Outcome(row.id, row.referenceId, previous, next, true, statusChanged, planChanged, trialStarted,
+                trialEnded, lookup, s.resourceVersion, s.chargebeeId);
+    }
+
+    /** Row by local id, only while no other Chargebee subscription owns it. */
+    private static Subscription unbound(UUID id) {
+        if (id == null) {
+            return null;
+        }
+        Subscription row = Subscription.findById(id);
+        return row != null && row.chargebeeSubscriptionId == null ? row : null;
+    }
+
+    private static Subscription futureRowOf(String referenceId) {
+        List<Subscription> rows = Subscription.list("referenceId = ?1 and status = ?2 and chargebeeSubscriptionId is null",
+                referenceId, SubscriptionStatus.FUTURE.wire());
+        // the query may return managed rows this transaction already bound: trust their in-memory state
+        return rows.stream().filter(r -> r.chargebeeSubscriptionId == null
+                && SubscriptionStatus.FUTURE.wire().equals(r.status)).findFirst().orElse(null);
+    }
+
+    /**
+     * Makes room for {@code row} to become live. Returns the status to store: the snapshot's, or
+     * {@code cancelled} when another live subscription of the reference is newer.
+     */
+    private SubscriptionStatus claimLiveSlot(Subscription row, Snapshot s, SubscriptionStatus wanted) {
+        List<Subscription> live = Subscription.list("referenceId = ?1 and status in ?2",
+                row.referenceId, SubscriptionStatus.liveWire());
+        boolean parkedOne = false;
+        for (Subscription other : live) {
+            if (other == row || other.id.equals(row.id) || !other.statusEnum().isLive()) {
+                continue;
+            }
+            boolean otherIsPending = other.chargebeeSubscriptionId == null;
+            boolean otherNewer = !otherIsPending && other.resourceVersion != null
+                    && other.resourceVersion > s.resourceVersion;
+            if (otherNewer) {
+                LOG.warnf("subscription %s (reference %s) is live in Chargebee but newer subscription %s holds the"
+                        + " live slot; stored as cancelled", s.chargebeeId, row.referenceId, other.chargebeeSubscriptionId);
+                return SubscriptionStatus.CANCELLED;
+            }
+            LOG.warnf("subscription %s (reference %s) takes the live slot from %s; that row is parked as cancelled",
+                    s.chargebeeId, row.referenceId, otherIsPending ? "pending row " + other.id : other.chargebeeSubscriptionId);
+            other.status = SubscriptionStatus.CANCELLED.wire();
+            other.metadata = mergeMetadata(other.metadata, null, s.chargebeeId);
+            parkedOne = true;
+        }
+        if (parkedOne) {
+            // Hibernate flushes inserts before updates: the parked row must leave the index first
+            Subscription.getEntityManager().flush();
+        }
+        return wanted;
+    }
+
+    private static String resolveReference(Snapshot s) {
+        if (s.customerOrganizationId != null) {
+            return s.customerOrganizationId;
+        }
+        if (s.subscriptionOrganizationId != null) {
+            return s.subscriptionOrganizationId;
+        }
+        Optional<Organization> org = s.customerId == null ? Optional.empty() : Organization.byCustomerId(s.customerId);
+        return org.map(o -> o.id).orElseThrow(() -> new InvalidSnapshot("no organization for Chargebee customer "
+                + s.customerId + " of subscription " + s.chargebeeId
+                + " (neither meta_data.organizationId nor a local mapping)"));
+    }
+
+    /** Replaces the row's items with the snapshot's, updating in place so no key is deleted and re-inserted. */
+    private static void syncItems(Subscription row, List<Item> items) {
+        Map<String, Item> wanted = new HashMap<>();
+        items.forEach(i -> wanted.put(i.itemPriceId, i));
+        row.items.removeIf(existing -> !wanted.containsKey(existing.itemPriceId));
+        for (SubscriptionItem existing : row.items) {
+            Item i = wanted.remove(existing.itemPriceId);
+            copy(i, existing);
+        }
+        for (Item i : items) {
+            if (wanted.containsKey(i.itemPriceId)) {
+                SubscriptionItem n = new SubscriptionItem();
+                n.subscription = row;
+                n.itemPriceId = i.itemPriceId;
+                copy(i, n);
+                row.items.add(n);
+            }
+        }
+    }
+
+    private static void copy(Item from, SubscriptionItem to) {
+        if (!Objects.equals(to.itemType, from.itemType)) {
+            to.itemType = from.itemType;
+        }
+        if (!Objects.equals(to.quantity, from.quantity)) {
+            to.quantity = from.quantity;
+        }
+        if (!Objects.equals(to.unitPrice, from.unitPrice)) {
+            to.unitPrice = from.unitPrice;
+        }
+        if (!Objects.equals(to.amount, from.amount)) {
+            to.amount = from.amount;
+        }
+    }
+
+    /**
+     * Chargebee's meta_data laid over what the row already holds (billing-api's own keys survive).
+     * {@code displacedBy}: non-empty sets {@link #META_DISPLACED_BY}, "" leaves it, null removes it.
+     */
+    private static String mergeMetadata(String stored, JSONObject chargebeeMeta, String displacedBy) {
+        JSONObject out = new JSONObject();
+        if (stored != null && !stored.isBlank()) {
+            try {
+                out = new JSONObject(stored);
+            } catch (JSONException e) {
+                out = new JSONObject();
+            }
+        }
+        if (chargebeeMeta != null) {
+            for (String k : chargebeeMeta.keySet()) {
+                out.put(k, chargebeeMeta.get(k));
+            }
+        }
+        if (displacedBy == null) {
+            out.remove(META_DISPLACED_BY);
+        } else if (!displacedBy.isEmpty()) {
+            out.put(META_DISPLACED_BY, displacedBy);
+        }
+        if (out.length() == 0) {
+            return stored == null || stored.isBlank() ? stored : null;
+        }
+        // keep the stored text when equal, so Hibernate sees no change and writes nothing
+        return stored != null && sameJson(stored, out) ? stored : out.toString();
+    }
+
+    private static boolean sameJson(String stored, JSONObject value) {
+        try {
+            return new JSONObject(stored).similar(value);
+        } catch (JSONException e) {
+            return false;
+        }
+    }
+
+    record Item(String itemPriceId, String itemType, Integer quantity, Long unitPrice, Long amount) {
+    }
+
+    /** The fields of a Chargebee subscription (and its customer) the rule reads. */
+    record Snapshot(String chargebeeId, String customerId, SubscriptionStatus status, long resourceVersion,
+                    Instant termStart, Instant termEnd, Instant trialStart, Instant trialEnd, Instant cancelledAt,
+                    String planItemPriceId, Integer planQuantity, List<Item> items, JSONObject metaData,
+                    UUID subscriptionMetaId, UUID pendingMetaId, String customerOrganizationId,
+                    String subscriptionOrganizationId) {
+
+        static Snapshot parse(JSONObject sub, JSONObject customer) {
+            if (sub == null) {
+                throw new InvalidSnapshot("subscription is missing");
+            }
+            String id = text(sub, "id");
+            if (id == null) {
+                throw new InvalidSnapshot("subscription.id is missing");
+            }
+            String statusText = text(sub, "status");
+            SubscriptionStatus status;
+            try {
+                status = SubscriptionStatus.fromWire(statusText);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSnapshot("subscription " + id + " has an unknown status " + statusText);
+            }
+            if (!sub.has("resource_version") || sub.isNull("resource_version")) {
+                throw new InvalidSnapshot("subscription " + id + " has no resource_version");
+            }
+            long rv;
+            try {
+                rv = sub.getLong("resource_version");
+            } catch (JSONException e) {
+                throw new InvalidSnapshot("subscription " + id + " has a non-numeric resource_version");
+            }
+            // a deleted subscription grants nothing and will send no more events
+            if (sub.optBoolean("deleted", false) && status.isLive()) {
+                status = SubscriptionStatus.CANCELLED;
+            }
+            List<Item> items = new ArrayList<>();
+            String planPrice = null;
+            Integer planQty = null;
+            JSONArray arr = sub.optJSONArray("subscription_items");
+            if (arr != null) {
+                for (int i = 0; i < arr.length(); i++) {
+                    JSONObject it = arr.optJSONObject(i);
+                    if (it == null || text(it, "item_price_id") == null) {
+                        continue;
+                    }
+                    Item item = new Item(text(it, "item_price_id"), text(it, "item_type"), integer(it, "quantity"),
+                            number(it, "unit_price"), number(it, "amount"));
+                    items.add(item);
+                    if ("plan".equals(item.itemType) && planPrice == null) {
+                        planPrice = item.itemPriceId;
+                        planQty = item.quantity;
+                    }
+                }
+            }
+            JSONObject subMeta = meta(sub);
+            JSONObject custMeta = customer == null ? null : meta(customer);
+            String customerId = text(sub, "customer_id");
+            if (customerId == null && customer != null) {
+                customerId = text(customer, "id");
+            }
+            return new Snapshot(id, customerId, status, rv, time(sub, "current_term_start"),
+                    time(sub, "current_term_end"), time(sub, "trial_start"), time(sub, "trial_end"),
+                    time(sub, "cancelled_at"), planPrice, planQty, items, subMeta,
+                    uuid(subMeta, META_SUBSCRIPTION_ID), uuid(custMeta, META_PENDING_SUBSCRIPTION_ID),
+                    custMeta == null ? null : text(custMeta, META_ORGANIZATION_ID),
+                    subMeta == null ? null : text(subMeta, META_ORGANIZATION_ID));
+        }
+
+        /** Chargebee sends meta_data as an object; an API caller may have stored it as a JSON string. */
+        private static JSONObject meta(JSONObject o) {
+            Object m = o.opt("meta_data");
+            if (m instanceof JSONObject j) {
+                return j;
+            }
+            if (m instanceof String str && !str.isBlank()) {
+                try {
+                    return new JSONObject(str);
+                } catch (JSONException e) {
+                    return null;
+                }
+            }
+            return null;
+        }
+
+        private static String text(JSONObject o, String key) {
+            if (o == null || !o.has(key) || o.isNull(key)) {
+                return null;
+            }
+            String v = String.valueOf(o.get(key)).trim();
+            return v.isEmpty() ? null : v;
+        }
+
+        private static UUID uuid(JSONObject o, String key) {
+            String v = text(o, key);
+            if (v == null) {
+                return null;
+            }
+            try {
+                return UUID.fromString(v);
+            } catch (IllegalArgumentException e) {
+                return null; // not one of our ids: nothing to look up
+            }
+        }
+
+        private static Instant time(JSONObject o, String key) {
+            Long v = number(o, key);
+            return v == null ? null : Instant.ofEpochSecond(v);
+        }
+
+        private static Long number(JSONObject o, String key) {
+            if (!o.has(key) || o.isNull(key)) {
+                return null;
+            }
+            try {
+                return o.getLong(key);
+            } catch (JSONException e) {
+                throw new InvalidSnapshot(key + " is not a number");
+            }
+        }
+
+        private static Integer integer(JSONObject o, String key) {
+            Long v = number(o, key);
+            return v == null ? null : Math.toIntExact(v);
+        }
+    }
+}

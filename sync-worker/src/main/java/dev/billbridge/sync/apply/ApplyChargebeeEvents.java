@@ -1,0 +1,274 @@
+package dev.billbridge.sync.apply;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.chargebee.org.json.JSONObject;
+import dev.billbridge.core.billing.ReconcileSubscription;
+import dev.billbridge.core.billing.ReconcileSubscription.Outcome;
+import dev.billbridge.core.domain.Organization;
+import dev.billbridge.core.domain.ProcessedEvent;
+import dev.billbridge.core.domain.Subscription;
+import dev.billbridge.core.domain.SubscriptionStatus;
+import dev.billbridge.core.events.EventHeaders;
+import dev.billbridge.core.events.LifecycleEvent;
+import dev.billbridge.sync.hooks.SubscriptionHooks;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies Chargebee events to the local cache. One call is one transaction: the state changes and
+ * the message-log rows commit together, so an event is applied exactly once however often Kafka
+ * delivers it. Nothing is published here; the caller announces {@link Effects} after commit.
+ */
+@ApplicationScoped
+public class ApplyChargebeeEvents {
+
+    private static final Logger LOG = Logger.getLogger(ApplyChargebeeEvents.class);
+
+    public static final String SOURCE = EventHeaders.SOURCE_CHARGEBEE;
+    public static final String CONSUMER = "sync-worker";
+
+    /** Every one carries a subscription snapshot applied through {@link ReconcileSubscription}. */
+    public static final Set<String> SUBSCRIPTION_EVENTS = Set.of("subscription_created", "subscription_activated",
+            "subscription_started", "subscription_changed", "subscription_renewed", "subscription_reactivated",
+            "subscription_paused", "subscription_resumed", "subscription_cancellation_scheduled",
+            "subscription_scheduled_cancellation_removed", "subscription_cancelled", "subscription_deleted");
+
+    /** Set the delinquency flag. Chargebee's dunning events (PC 2.0 omnichannel) count as failures. */
+    public static final Set<String> DELINQUENT_EVENTS = Set.of("payment_failed",
+            "omnichannel_subscription_item_dunning_started", "omnichannel_subscription_item_dunning_expired");
+
+    /** Clear it. */
+    public static final Set<String> RECOVERY_EVENTS = Set.of("payment_succeeded");
+
+    public static final String CUSTOMER_DELETED = "customer_deleted";
+
+    @Inject
+    ReconcileSubscription reconcile;
+
+    /** Applies the events in order, skipping those already in the message log. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public Effects apply(List<ChargebeeEvent> events) {
+        Effects fx = new Effects();
+        if (events.isEmpty()) {
+            return fx;
+        }
+        Set<String> seen = alreadyProcessed(events);
+        Map<String, Subscription> known = preload(events);
+        for (ChargebeeEvent ev : events) {
+            if (!seen.add(ev.id())) {
+                fx.duplicates++;
+                continue;
+            }
+            applyOne(ev, known, fx);
+            ProcessedEvent.record(SOURCE, ev.id(), CONSUMER);
+            fx.recorded++;
+        }
+        return fx;
+    }
+
+    private static Set<String> alreadyProcessed(List<ChargebeeEvent> events) {
+        List<String> ids = events.stream().map(ChargebeeEvent::id).distinct().toList();
+        return new HashSet<>(ProcessedEvent.getEntityManager()
+                .createQuery("select p.eventId from ProcessedEvent p where p.source = :s and p.consumer = :c"
+                        + " and p.eventId in :ids", String.class)
+                .setParameter("s", SOURCE).setParameter("c", CONSUMER).setParameter("ids", ids)
+                .getResultList());
+    }
+
+    /** One query for every row the batch touches, instead of one lookup per event. */
+    private static Map<String, Subscription> preload(List<ChargebeeEvent> events) {
+        Set<String> ids = new HashSet<>();
+        for (ChargebeeEvent ev : events) {
+            JSONObject s = ev.subscription();
+            if (s != null && !s.optString("id", "").isEmpty()) {
+                ids.add(s.optString("id"));
+            }
+        }
+        Map<String, Subscription> known = new HashMap<>();
+        if (!ids.isEmpty()) {
+            List<Subscription> rows = Subscription.getEntityManager()
+                    .createQuery("select distinct s from Subscription s left join fetch s.items"
+                            + " where s.chargebeeSubscriptionId in :ids", Subscription.class)
+                    .setParameter("ids", ids).getResultList();
+            rows.forEach(r -> known.put(r.chargebeeSubscriptionId, r));
+        }
+        return known;
+    }
+
+    private void applyOne(ChargebeeEvent ev, Map<String, Subscription> known, Effects fx) {
+        String type = ev.type();
+        if (SUBSCRIPTION_EVENTS.contains(type)) {
+            JSONObject sub = ev.subscription();
+            if (sub == null) {
+                throw new ReconcileSubscription.InvalidSnapshot(type + " without content.subscription");
+            }
+            subscriptionEffects(ev, reconcile.apply(sub, ev.customer(), known), known, fx);
+        } else if (DELINQUENT_EVENTS.contains(type) || RECOVERY_EVENTS.contains(type)) {
+            // payment events carry the subscription too: its dues and status are as current as any
+            String reference = null;
+            if (ev.subscription() != null) {
+                Outcome o = reconcile.apply(ev.subscription(), ev.customer(), known);
+                subscriptionEffects(ev, o, known, fx);
+                reference = o.referenceId();
+            }
+            delinquency(ev, DELINQUENT_EVENTS.contains(type), reference, fx);
+        } else if (CUSTOMER_DELETED.equals(type)) {
+            customerDeleted(ev, fx);
+        } else {
+            LOG.debugf("ignoring Chargebee event %s of type %s", ev.id(), type);
+        }
+    }
+
+    private static void subscriptionEffects(ChargebeeEvent ev, Outcome o, Map<String, Subscription> known, Effects fx) {
+        if (!o.applied()) {
+            LOG.debugf("event %s: subscription %s snapshot %d is not newer than the stored one; skipped", ev.id(),
+                    o.chargebeeSubscriptionId(), o.resourceVersion());
+            return;
+        }
+        Subscription row = known.get(o.chargebeeSubscriptionId());
+        String price = row == null ? null : row.itemPriceId;
+        Integer seats = row == null ? null : row.seats;
+        String status = o.newStatus().wire();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("subscriptionId", o.subscriptionId().toString());
+        data.put("chargebeeSubscriptionId", o.chargebeeSubscriptionId());
+        data.put("status", status);
+        data.put("previousStatus", o.previousStatus() == null ? null : o.previousStatus().wire());
+        data.put("itemPriceId", price);
+        data.put("seats", seats);
+        data.put("chargebeeEventType", ev.type());
+        String org = o.referenceId();
+        if (o.activated()) {
+            fx.lifecycle.add(LifecycleEvent.of(LifecycleEvent.SUBSCRIPTION_ACTIVATED, org, ev.occurredAt(), ev.id(), data));
+            fx.hooks.add(new SubscriptionHooks.SubscriptionComplete(org, o.subscriptionId(), o.chargebeeSubscriptionId(),
+                    status, price, seats, ev.id()));
+        } else if (o.cancelled()) {
+            fx.lifecycle.add(LifecycleEvent.of(LifecycleEvent.SUBSCRIPTION_CANCELLED, org, ev.occurredAt(), ev.id(), data));
+            fx.hooks.add(new SubscriptionHooks.SubscriptionCancel(org, o.subscriptionId(), o.chargebeeSubscriptionId(),
+                    status, ev.id()));
+        } else if (o.statusChanged() || o.planChanged()) {
+            fx.lifecycle.add(LifecycleEvent.of(LifecycleEvent.SUBSCRIPTION_CHANGED, org, ev.occurredAt(), ev.id(), data));
+        }
+        if (o.trialStarted()) {
+            fx.hooks.add(new SubscriptionHooks.TrialStart(org, o.subscriptionId(), o.chargebeeSubscriptionId(), ev.id()));
+        }
+        if (o.trialEnded()) {
+            fx.hooks.add(new SubscriptionHooks.TrialEnd(org, o.subscriptionId(), o.chargebeeSubscriptionId(), status,
+                    ev.id()));
+        }
+    }
+
+    /** payment_failed sets the flag, payment_succeeded clears it; an older payment event never overrides a newer one. */
+    private static void delinquency(ChargebeeEvent ev, boolean delinquent, String subscriptionReference, Effects fx) {
+        String customerId = ev.customerId();
+        String orgId = organizationOf(ev, customerId);
+        if (orgId == null) {
+            orgId = subscriptionReference; // the organization of the subscription row the payment is for
+        }
+        if (orgId == null) {
+            throw new ReconcileSubscription.InvalidSnapshot(ev.type() + ": no organization for Chargebee customer "
+                    + customerId);
+        }
+        Organization org = Organization.findById(orgId);
+        if (org == null) {
+            // provisioning has not written the organization yet; the flag must not wait for it
+            Organization.getEntityManager()
+                    .createNativeQuery("insert into organization (id, delinquent) values (?1, false) on conflict (id) do nothing")
+                    .setParameter(1, orgId).executeUpdate();
+            org = Organization.findById(orgId);
+        }
+        Instant at = ev.paymentOrderingInstant();
+        if (org.delinquencyEventAt != null && !at.isAfter(org.delinquencyEventAt)) {
+            LOG.debugf("event %s: payment event older than the one applied for %s; skipped", ev.id(), orgId);
+            return;
+        }
+        boolean before = org.delinquent;
+        org.delinquent = delinquent;
+        org.delinquencyEventAt = at;
+        if (before != delinquent) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("chargebeeCustomerId", customerId);
+            JSONObject sub = ev.subscription();
+            data.put("chargebeeSubscriptionId", sub == null ? null : sub.optString("id", null));
+            data.put("chargebeeEventType", ev.type());
+            fx.lifecycle.add(LifecycleEvent.of(delinquent ? LifecycleEvent.ORGANIZATION_DELINQUENT
+                    : LifecycleEvent.ORGANIZATION_RECOVERED, orgId, ev.occurredAt(), ev.id(), data));
+        }
+    }
+
+    /**
+     * Chargebee deleted the customer (and with it its subscriptions): the organization loses its
+     * customer mapping and no row of that customer stays live. Rows whose snapshot is newer than the
+     * deletion belong to a customer re-created under the same id and are left alone.
+     */
+    private static void customerDeleted(ChargebeeEvent ev, Effects fx) {
+        String customerId = ev.customerId();
+        if (customerId == null) {
+            throw new ReconcileSubscription.InvalidSnapshot("customer_deleted without a customer id");
+        }
+        JSONObject customer = ev.customer();
+        long deletedVersion = customer == null ? Long.MAX_VALUE : customer.optLong("resource_version", Long.MAX_VALUE);
+        String orgId = organizationOf(ev, customerId);
+        Organization.byCustomerId(customerId).ifPresent(o -> o.chargebeeCustomerId = null);
+        List<Subscription> rows = new ArrayList<>(Subscription.list("chargebeeCustomerId = ?1 and status in ?2",
+                customerId, SubscriptionStatus.liveWire()));
+        if (orgId != null) {
+            // a pending checkout of the organization has no customer id yet
+            rows.addAll(Subscription.list("referenceId = ?1 and chargebeeSubscriptionId is null and status in ?2",
+                    orgId, SubscriptionStatus.liveWire()));
+        }
+        for (Subscription row : rows) {
+            if (row.resourceVersion != null && row.resourceVersion > deletedVersion) {
+                continue;
+            }
+            String previous = row.status;
+            row.status = SubscriptionStatus.CANCELLED.wire();
+            if (row.canceledAt == null) {
+                row.canceledAt = ev.occurredAt();
+            }
+            if (row.chargebeeSubscriptionId == null) {
+                continue; // a pending checkout that never completed: nothing was ever granted
+            }
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("subscriptionId", row.id.toString());
+            data.put("chargebeeSubscriptionId", row.chargebeeSubscriptionId);
+            data.put("status", row.status);
+            data.put("previousStatus", previous);
+            data.put("chargebeeEventType", ev.type());
+            fx.lifecycle.add(new LifecycleEvent(LifecycleEvent.SUBSCRIPTION_CANCELLED + ":" + ev.id() + ":"
+                    + row.chargebeeSubscriptionId, LifecycleEvent.SUBSCRIPTION_CANCELLED, row.referenceId,
+                    ev.occurredAt(), ev.id(), data));
+            fx.hooks.add(new SubscriptionHooks.SubscriptionCancel(row.referenceId, row.id, row.chargebeeSubscriptionId,
+                    row.status, ev.id()));
+        }
+    }
+
+    /** The customer's meta_data.organizationId, else the subscription's, else the local mapping. */
+    private static String organizationOf(ChargebeeEvent ev, String customerId) {
+        for (JSONObject holder : new JSONObject[] {ev.customer(), ev.subscription()}) {
+            JSONObject meta = holder == null ? null : holder.optJSONObject("meta_data");
+            if (meta == null && holder != null && !holder.optString("meta_data", "").isBlank()) {
+                try {
+                    meta = new JSONObject(holder.optString("meta_data"));
+                } catch (RuntimeException e) {
+                    meta = null;
+                }
+            }
+            String id = meta == null ? "" : meta.optString(ReconcileSubscription.META_ORGANIZATION_ID, "").trim();
+            if (!id.isEmpty()) {
+                return id;
+            }
+        }
+        return customerId == null ? null : Organization.byCustomerId(customerId).map(o -> o.id).orElse(null);
+    }
+}
