@@ -1,5 +1,6 @@
 package dev.billbridge.provisioning;
 
+import dev.billbridge.provisioning.support.ChargebeeSimResource;
 import dev.billbridge.testing.InfraTestResource;
 import dev.billbridge.testing.ReadinessContract;
 import io.quarkus.test.common.WithTestResource;
@@ -7,5 +8,6 @@ import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
+@WithTestResource(ChargebeeSimResource.class)
 class ReadinessTest extends ReadinessContract {
 }
