@@ -72,8 +72,8 @@ final class ReconcileCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Fetch and print what would be published; publish nothing.")
     boolean dryRun;
 
-    @Option(names = "--rate-limit", paramLabel = "PER-MINUTE", defaultValue = "${env:CHARGEBEE_RATE_LIMIT_PER_MINUTE:-150}",
-            description = "Chargebee requests per minute (env CHARGEBEE_RATE_LIMIT_PER_MINUTE; default ${DEFAULT-VALUE}, "
+    @Option(names = "--rate-limit", paramLabel = "PER-MINUTE", defaultValue = "${env:OPS_CHARGEBEE_RATE_LIMIT_PER_MINUTE:-150}",
+            description = "Chargebee requests per minute (env OPS_CHARGEBEE_RATE_LIMIT_PER_MINUTE; default ${DEFAULT-VALUE}, "
                     + "a test site's limit; 0 = unpaced). Leave room for the running workers.")
     int rateLimit;
 

@@ -44,7 +44,11 @@ class OpsScenariosTest {
 
     @BeforeAll
     static void up() {
-        stack = Stack.builder("ops-scenarios").services(Service.WEBHOOK_INGRESS, Service.SYNC_WORKER).start();
+        stack = Stack.builder("ops-scenarios")
+                .services(Service.WEBHOOK_INGRESS, Service.PROVISIONING_WORKER, Service.SYNC_WORKER)
+                // 5xx: one retry, then the DLQ (the default backs off for half a minute first)
+                .env(Service.PROVISIONING_WORKER, "PROVISIONING_CHARGEBEE_MAX_RETRIES", "1")
+                .start();
         env = stack.chargebeeEnv();
     }
 
@@ -169,6 +173,44 @@ class OpsScenariosTest {
         assertEquals(onTopic + dead.size(), keyed(Topics.CHARGEBEE_EVENTS, cust).size(), "a second redrive sends nothing");
     }
 
+    @Test
+    @Order(3)
+    void anOrganizationDeadLetteredByChargebeeOutageIsProvisionedOnceByRedrive() throws Exception {
+        stack.chargebee().failNext(1_000, 500);   // Chargebee answers 500 to everything
+        String org;
+        try {
+            org = stack.scalekit().createOrganization("Outage Inc").organizationId();
+            assertTrue(stack.scalekit().awaitWebhooksIdle(Duration.ofSeconds(30)));
+            Stack.await("organization.created dead-lettered", WAIT,
+                    () -> !keyed(Topics.SCALEKIT_EVENTS_DLQ, org).isEmpty());
+        } finally {
+            stack.chargebee().clearFaults();   // the outage is over
+        }
+        List<ConsumerRecord<byte[], byte[]>> dead = keyed(Topics.SCALEKIT_EVENTS_DLQ, org);
+        assertEquals(1, dead.size());
+        String eventId = header(dead.get(0), EventHeaders.EVENT_ID);
+        assertEquals(Topics.SCALEKIT_EVENTS, header(dead.get(0), EventHeaders.DLQ_TOPIC));
+        assertEquals(0, stack.queryLong("select count(*) from organization where id = ? and chargebee_customer_id is not null", org));
+
+        Stack.OpsRun run = stack.ops("redrive", Topics.SCALEKIT_EVENTS_DLQ, "--event-id", eventId);
+        assertEquals(0, run.exit(), run.toString());
+        assertTrue(run.out().contains("sent 1, already redriven 0"), run.toString());
+        Stack.await("the organization provisioned", WAIT, () -> stack.queryLong(
+                "select count(*) from organization where id = ? and chargebee_customer_id = ?", org, org) == 1);
+        stack.awaitCaughtUp("provisioning-worker", Topics.SCALEKIT_EVENTS, WAIT);
+
+        Stack.OpsRun second = stack.ops("redrive", Topics.SCALEKIT_EVENTS_DLQ, "--event-id", eventId);
+        assertEquals(0, second.exit(), second.toString());
+        assertTrue(second.out().contains("sent 0, already redriven 1"), second.toString());
+        stack.awaitCaughtUp("provisioning-worker", Topics.SCALEKIT_EVENTS, WAIT);
+        assertEquals(2, keyed(Topics.SCALEKIT_EVENTS, org).size(), "the original and exactly one redrive");
+        assertEquals(1, keyed(Topics.SCALEKIT_EVENTS_DLQ, org).size(), "not dead-lettered again");
+        long created = stack.chargebee().requestLog().stream().filter(e -> e.method().equals("POST")
+                && e.path().endsWith("/customers") && e.status() == 200 && org.equals(e.params().get("id"))).count();
+        assertEquals(1, created, "one Chargebee customer created");
+        assertEquals(1, stack.queryLong("select count(*) from processed_event where event_id = ?", eventId));
+    }
+
     private static final String DUMP = "select chargebee_subscription_id, reference_id, chargebee_customer_id, status, "
             + "item_price_id, seats, period_start, period_end, trial_start, trial_end, canceled_at, resource_version, "
             + "metadata from subscription order by chargebee_subscription_id, reference_id";
@@ -184,7 +226,7 @@ class OpsScenariosTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aTruncatedCacheIsRestoredExactlyByReplayFromTheBeginning() throws Exception {
         String a = unique("org_replay_a");
         String b = unique("org_replay_b");
