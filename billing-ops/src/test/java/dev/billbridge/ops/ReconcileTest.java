@@ -139,4 +139,26 @@ class ReconcileTest {
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.out().contains("no Chargebee customer"), r.toString());
     }
+
+    @Test
+    void allReconcilesEveryLiveOrganizationThroughItsCustomerMapping() throws Exception {
+        String orgA = Ops.unique("org_all_a");
+        String custA = Ops.unique("cus_all_a");   // mapped by the organization row, not equal to the org id
+        String orgGone = Ops.unique("org_all_deleted");
+        Customer.create().id(custA).company("All A").request(env);
+        subscribe(custA, "pro-USD-monthly");
+        var i = Ops.infra();
+        try (var c = java.sql.DriverManager.getConnection(i.jdbcUrl(), i.username(), i.password());
+             var st = c.createStatement()) {
+            st.executeUpdate("insert into organization (id, chargebee_customer_id) values ('" + orgA + "', '" + custA + "')");
+            st.executeUpdate("insert into organization (id, deleted_at) values ('" + orgGone + "', now())");
+        }
+        Ops.Result r = reconcile("--all");
+        // every live organization in this JVM's database is one of ours or another test's; all have customers
+        assertTrue(r.out().contains(orgA + ": publish reconcile_" + custA + "_"), r.toString());
+        assertTrue(!r.out().contains(orgGone), "deleted organizations are skipped: " + r);
+        assertEquals(2, Ops.readAll(Topics.CHARGEBEE_EVENTS).stream().filter(x -> custA.equals(Ops.str(x.key()))).count(),
+                "customer and subscription, keyed by the mapped customer id");
+        assertEquals(0, r.exit(), r.toString());
+    }
 }
