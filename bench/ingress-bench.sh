@@ -6,7 +6,7 @@
 #   PHASE_SECONDS=10 bench/ingress-bench.sh
 #
 # Env knobs: RATES ("1000 2500 5000"), PHASE_SECONDS (20), WARMUP_SECONDS (15), SAT_SECONDS (20),
-# SAT_CONCURRENCY (64), PERF_RECORDS (1000000), SKIP_BUILD (unset). Needs only a JDK and Maven Central.
+# SAT_CONCURRENCY (64), CONNECTIONS (64, the generator's keep-alive pool), PERF_RECORDS (1000000), SKIP_BUILD (unset). Needs only a JDK and Maven Central.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +16,7 @@ PHASE_SECONDS=${PHASE_SECONDS:-20}
 WARMUP_SECONDS=${WARMUP_SECONDS:-15}
 SAT_SECONDS=${SAT_SECONDS:-20}
 SAT_CONCURRENCY=${SAT_CONCURRENCY:-64}
+CONNECTIONS=${CONNECTIONS:-64}
 PERF_RECORDS=${PERF_RECORDS:-1000000}
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
@@ -57,14 +58,18 @@ INGRESS_PID=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { tail -40 "$WORK/ingress.log"; exit 1; }
 
+# CPU seconds a process (and its threads) has used so far
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($14+$15)/t}' "/proc/$1/stat"; }
 echo "== machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+ING_CPU0=$(cpu_s "$INGRESS_PID"); INFRA_CPU0=$(cpu_s "$INFRA_PID"); T0=$(date +%s)
 PHASES="1000:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
 PHASES="$PHASES,sat:$SAT_SECONDS:$SAT_CONCURRENCY"
 echo "== ingress load: $PHASES (first phase is JIT warm-up)"
-java -Xmx512m -cp "$LOADCP" dev.billbridge.bench.IngressLoad "http://127.0.0.1:$PORT/webhooks/scalekit" "$SECRET" "$PHASES" \
+java -Xmx512m -cp "$LOADCP" dev.billbridge.bench.IngressLoad "http://127.0.0.1:$PORT/webhooks/scalekit" "$SECRET" "$CONNECTIONS" "$PHASES" \
   | tee "$WORK/load.out"
 echo "   load average after ingress load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "   CPU seconds during the load run ($(( $(date +%s) - T0 )) s wall): ingress $(python3 -c "print(round($(cpu_s "$INGRESS_PID")-$ING_CPU0,1))"), broker+db $(python3 -c "print(round($(cpu_s "$INFRA_PID")-$INFRA_CPU0,1))"), generator $(sed -n 's/^generator_cpu_s=//p' "$WORK/load.out")"
 BODY_BYTES=$(sed -n 's/^body_bytes=//p' "$WORK/load.out")
 curl -s "http://127.0.0.1:$PORT/q/metrics" | grep '^billbridge_ingress_webhooks_total{.*source="scalekit"' || true
 

@@ -1,7 +1,8 @@
 package dev.billbridge.sync;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.ArrayList;
+import java.util.Collections;
 
 import dev.billbridge.sync.hooks.SubscriptionHooks;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,7 +12,7 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class HookRecorder {
 
-    public final List<String> seen = new CopyOnWriteArrayList<>();
+    public final List<String> seen = Collections.synchronizedList(new ArrayList<>());
 
     void complete(@Observes SubscriptionHooks.SubscriptionComplete e) {
         seen.add("onSubscriptionComplete:" + e.organizationId());
@@ -30,6 +31,8 @@ public class HookRecorder {
     }
 
     public List<String> of(String org) {
-        return seen.stream().filter(s -> s.endsWith(":" + org)).map(s -> s.substring(0, s.indexOf(':'))).toList();
+        synchronized (seen) {
+            return seen.stream().filter(s -> s.endsWith(":" + org)).map(s -> s.substring(0, s.indexOf(':'))).toList();
+        }
     }
 }

@@ -14,6 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +29,7 @@ import dev.billbridge.core.events.EventHeaders;
 import dev.billbridge.core.events.Topics;
 import dev.billbridge.testing.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -189,6 +196,32 @@ class ScalekitWebhookTest {
             String value = new String(r.value(), java.nio.charset.StandardCharsets.UTF_8);
             ids.forEach(i -> assertTrue(!value.contains(i), "a rejected body was published: " + i));
         }
+    }
+
+    @TestHTTPResource("/webhooks/scalekit")
+    URI scalekitUrl;
+
+    @Test
+    void chunkedBodyOverTheLimitIsRefusedAndNotPublished() throws Exception {
+        // no Content-Length: the gate cannot refuse it up front, the read must stop at the limit
+        String id = eventId();
+        String big = padTo(orgEvent(id, "org_chunked"), 1024 * 1024 + 1);
+        String msgId = "msg_" + id;
+        long ts = now();
+        HttpRequest request = HttpRequest.newBuilder(scalekitUrl)
+                .header("Content-Type", "application/json")
+                .header("webhook-id", msgId).header("webhook-timestamp", Long.toString(ts))
+                .header("webhook-signature", sign(SECRET_OLD, msgId, ts, big))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(utf8(big))))
+                .build();
+        int status;
+        try {
+            status = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            status = -1; // the server may close the connection while we are still sending: also a refusal
+        }
+        assertTrue(status == 413 || status == -1, "status " + status);
+        assertTrue(TopicProbe.withEventIds(Topics.SCALEKIT_EVENTS, List.of(id)).isEmpty());
     }
 
     @Test

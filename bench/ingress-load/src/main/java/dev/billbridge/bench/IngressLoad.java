@@ -1,25 +1,30 @@
 package dev.billbridge.bench;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import com.standardwebhooks.Webhook;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -29,36 +34,46 @@ import org.HdrHistogram.Recorder;
  * <p>Fixed rates are an open-loop schedule: request i is due at start + i/rate and its latency is
  * measured from that due time, not from when it was actually sent, so a stalled server shows up in
  * the percentiles instead of silently slowing the generator (coordinated omission). Saturation is a
- * closed loop with a fixed number of requests in flight. Requests are signed before each phase so
- * the generator spends its CPU on sending only.
+ * closed loop with a fixed number of requests in flight. Requests are signed before each phase (with
+ * the reference Standard Webhooks library) so the generator spends its CPU on sending only. One
+ * Vert.x event loop and at most {@code connections} keep-alive connections: a light client for a
+ * machine it shares with the server and the broker.
  *
- * <p>Usage: {@code IngressLoad <url> <whsec_secret> <phases>} where phases is a comma list of
- * {@code rate:seconds} (events/s) and {@code sat:seconds:concurrency}; prints one result line per
- * phase: {@code RESULT phase=... target=... achieved=... ok=... non2xx=... errors=... p50_ms=... p99_ms=... max_ms=...}.
+ * <p>Usage: {@code IngressLoad <url> <whsec_secret> <connections> <phases>} where phases is a comma
+ * list of {@code rate:seconds} (events/s) and {@code sat:seconds:concurrency}; prints one line per phase:
+ * {@code RESULT phase=... achieved=... ok=... non2xx=... errors=... p50_ms=... p99_ms=... max_ms=...}.
  */
 public final class IngressLoad {
 
+    record Signed(String msgId, String ts, String sig, Buffer body) {
+    }
+
     public static void main(String[] args) throws Exception {
-        if (args.length < 3) {
-            System.err.println("usage: IngressLoad <url> <whsec_secret> <rate:seconds|sat:seconds:concurrency>[,...]");
+        if (args.length < 4) {
+            System.err.println("usage: IngressLoad <url> <whsec_secret> <connections> <rate:seconds|sat:seconds:concurrency>[,...]");
             System.exit(2);
         }
         URI url = URI.create(args[0]);
         Webhook signer = new Webhook(args[1]);
-        HttpClient client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(2))
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
-        System.out.println("body_bytes=" + body("evt_00000000000000000000000000000000", "org_0000000000").length);
-        for (String phase : args[2].split(",")) {
+        int connections = Integer.parseInt(args[2]);
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5000).setIdleTimeout(60),
+                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+        RequestOptions base = new RequestOptions().setMethod(HttpMethod.POST).setHost(url.getHost())
+                .setPort(url.getPort()).setURI(url.getPath()).setTimeout(30_000);
+        System.out.println("body_bytes=" + body("evt_00000000000000000000000000000000", "org_bench_0").length);
+        for (String phase : args[3].split(",")) {
             String[] p = phase.trim().split(":");
             if (p[0].equals("sat")) {
-                saturate(client, url, signer, Integer.parseInt(p[1]), Integer.parseInt(p[2]), phase);
+                saturate(client, base, signer, Integer.parseInt(p[1]), Integer.parseInt(p[2]), phase);
             } else {
-                fixedRate(client, url, signer, Integer.parseInt(p[0]), Integer.parseInt(p[1]), phase);
+                fixedRate(client, base, signer, Integer.parseInt(p[0]), Integer.parseInt(p[1]), phase);
             }
         }
+        vertx.close();
+        System.out.printf(Locale.ROOT, "generator_cpu_s=%.1f%n", ProcessHandle.current().info().totalCpuDuration()
+                .map(d -> d.toMillis() / 1000.0).orElse(-1.0));
         System.exit(0);
     }
 
@@ -73,22 +88,15 @@ public final class IngressLoad {
                 + "{\"name\":\"dir_sync\",\"enabled\":false}]}}}").getBytes(StandardCharsets.UTF_8);
     }
 
-    static List<HttpRequest> signed(URI url, Webhook signer, int n) throws Exception {
-        List<HttpRequest> out = new ArrayList<>(n);
+    static List<Signed> signed(Webhook signer, int n) throws Exception {
+        List<Signed> out = new ArrayList<>(n);
         long ts = Instant.now().getEpochSecond();
         for (int i = 0; i < n; i++) {
             String id = "evt_" + UUID.randomUUID().toString().replace("-", "");
             String msgId = "msg_" + id.substring(4);
             byte[] body = body(id, "org_bench_" + (i % 1000));
             String sig = signer.sign(msgId, ts, new String(body, StandardCharsets.UTF_8));
-            out.add(HttpRequest.newBuilder(url)
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .header("webhook-id", msgId)
-                    .header("webhook-timestamp", Long.toString(ts))
-                    .header("webhook-signature", sig)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .build());
+            out.add(new Signed(msgId, Long.toString(ts), sig, Buffer.buffer(body)));
         }
         return out;
     }
@@ -98,18 +106,19 @@ public final class IngressLoad {
         final AtomicLong ok = new AtomicLong();
         final AtomicLong non2xx = new AtomicLong();
         final AtomicLong errors = new AtomicLong();
-        final ConcurrentHashMap<String, AtomicLong> statuses = new ConcurrentHashMap<>();
+        final Map<String, AtomicLong> detail = new ConcurrentHashMap<>();
 
-        void done(long dueNanos, HttpResponse<?> r, Throwable t) {
-            latency.recordValue(Math.max(0, (System.nanoTime() - dueNanos) / 1000));
+        void done(long startNanos, int status, Throwable t) {
+            latency.recordValue(Math.max(0, (System.nanoTime() - startNanos) / 1000));
             if (t != null) {
                 errors.incrementAndGet();
-                statuses.computeIfAbsent(t.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
-            } else if (r.statusCode() / 100 == 2) {
+                String why = t.getClass().getSimpleName() + ":" + String.valueOf(t.getMessage()).replaceAll("\\s+", "_");
+                detail.computeIfAbsent(why.length() > 80 ? why.substring(0, 80) : why, k -> new AtomicLong()).incrementAndGet();
+            } else if (status / 100 == 2) {
                 ok.incrementAndGet();
             } else {
                 non2xx.incrementAndGet();
-                statuses.computeIfAbsent(Integer.toString(r.statusCode()), k -> new AtomicLong()).incrementAndGet();
+                detail.computeIfAbsent(Integer.toString(status), k -> new AtomicLong()).incrementAndGet();
             }
         }
 
@@ -119,15 +128,28 @@ public final class IngressLoad {
                     "RESULT phase=%s target=%s achieved=%.0f ok=%d non2xx=%d errors=%d p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f detail=%s%n",
                     phase, target, ok.get() / seconds, ok.get(), non2xx.get(), errors.get(),
                     h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-                    h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, statuses);
+                    h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, detail);
         }
     }
 
-    static void fixedRate(HttpClient client, URI url, Webhook signer, int rate, int seconds, String phase) throws Exception {
+    static void send(HttpClient client, RequestOptions base, Signed s, long startNanos, Tally tally, Runnable then) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+                .add("Content-Type", "application/json")
+                .add("webhook-id", s.msgId()).add("webhook-timestamp", s.ts()).add("webhook-signature", s.sig());
+        client.request(new RequestOptions(base).setHeaders(headers))
+                .compose(req -> req.send(s.body()))
+                .compose(resp -> resp.body().map(b -> resp.statusCode()))
+                .onComplete(ar -> {
+                    tally.done(startNanos, ar.succeeded() ? ar.result() : 0, ar.succeeded() ? null : ar.cause());
+                    then.run();
+                });
+    }
+
+    static void fixedRate(HttpClient client, RequestOptions base, Webhook signer, int rate, int seconds, String phase) throws Exception {
         int n = rate * seconds;
-        List<HttpRequest> requests = signed(url, signer, n);
+        List<Signed> requests = signed(signer, n);
         Tally tally = new Tally();
-        List<CompletableFuture<?>> pending = new ArrayList<>(n);
+        CountDownLatch done = new CountDownLatch(n);
         long intervalNanos = 1_000_000_000L / rate;
         long start = System.nanoTime() + 50_000_000L;
         for (int i = 0; i < n; i++) {
@@ -136,33 +158,40 @@ public final class IngressLoad {
             while ((wait = due - System.nanoTime()) > 0) {
                 LockSupport.parkNanos(Math.min(wait, 1_000_000L));
             }
-            pending.add(client.sendAsync(requests.get(i), HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((r, t) -> tally.done(due, r, t)));
+            send(client, base, requests.get(i), due, tally, done::countDown);
         }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).handle((v, t) -> null).get(120, TimeUnit.SECONDS);
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        tally.print(phase, Integer.toString(rate), Math.max(elapsed, seconds));
+        long sentBy = System.nanoTime();
+        done.await(120, TimeUnit.SECONDS);
+        double elapsed = Math.max((sentBy - start) / 1e9, seconds);
+        tally.print(phase, Integer.toString(rate), elapsed);
     }
 
-    static void saturate(HttpClient client, URI url, Webhook signer, int seconds, int concurrency, String phase) throws Exception {
-        // sign generously: a closed loop takes as many as the server allows
-        List<HttpRequest> requests = signed(url, signer, 20_000 * seconds);
+    static void saturate(HttpClient client, RequestOptions base, Webhook signer, int seconds, int concurrency, String phase) throws Exception {
+        List<Signed> requests = signed(signer, 15_000 * seconds);
         Tally tally = new Tally();
-        Semaphore inFlight = new Semaphore(concurrency);
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong okAtEnd = new AtomicLong(-1);
         long start = System.nanoTime();
         long end = start + seconds * 1_000_000_000L;
-        int i = 0;
-        while (System.nanoTime() < end && i < requests.size()) {
-            inFlight.acquire();
-            long sent = System.nanoTime();
-            client.sendAsync(requests.get(i++), HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((r, t) -> {
-                        tally.done(sent, r, t);
-                        inFlight.release();
-                    });
+        CountDownLatch loops = new CountDownLatch(concurrency);
+        for (int c = 0; c < concurrency; c++) {
+            new Object() {
+                void go() {
+                    int i = next.getAndIncrement();
+                    if (System.nanoTime() >= end || i >= requests.size()) {
+                        loops.countDown();
+                        return;
+                    }
+                    send(client, base, requests.get(i), System.nanoTime(), tally, this::go);
+                }
+            }.go();
         }
+        loops.await(seconds + 120L, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - start) / 1e9;
-        inFlight.acquire(concurrency);
-        tally.print(phase, "closed-loop c=" + concurrency, elapsed);
+        tally.print(phase, "closed-loop-c" + concurrency, elapsed);
+        if (next.get() >= requests.size()) {
+            System.out.println("WARNING: saturation ran out of pre-signed requests; raise the pool");
+        }
+        okAtEnd.set(tally.ok.get());
     }
 }

@@ -108,23 +108,27 @@ public class ReconcileSubscription {
     /**
      * Same as {@link #apply(JSONObject, JSONObject)}, for callers that apply many snapshots in one
      * transaction: {@code known} maps Chargebee subscription ids to rows the caller already loaded
-     * (saving one query per snapshot); rows this call binds or creates are added to it.
+     * (saving one query per snapshot); an id mapped to {@code null} is known to have no row yet. Rows
+     * this call binds or creates are added to it, so later snapshots of the same transaction find them
+     * even when the session does not flush before queries.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Outcome apply(JSONObject subscription, JSONObject customer, Map<String, Subscription> known) {
         Snapshot s = Snapshot.parse(subscription, customer);
 
         Lookup lookup;
+        LiveRows liveOfReference = null;
         Subscription row = known.get(s.chargebeeId);
         if (row != null) {
             lookup = Lookup.CHARGEBEE_ID;
-        } else if ((row = Subscription.byChargebeeId(s.chargebeeId).orElse(null)) != null) {
+        } else if (!known.containsKey(s.chargebeeId)
+                && (row = Subscription.byChargebeeId(s.chargebeeId).orElse(null)) != null) {
             lookup = Lookup.CHARGEBEE_ID;
         } else if ((row = unbound(s.subscriptionMetaId)) != null) {
             lookup = Lookup.SUBSCRIPTION_META;
         } else if ((row = unbound(s.pendingMetaId)) != null) {
             lookup = Lookup.CUSTOMER_PENDING;
-        } else if ((row = futureRowOf(resolveReference(s))) != null) {
+        } else if ((row = futureRowOf(liveOfReference = liveRows(resolveReference(s)))) != null) {
             lookup = Lookup.FUTURE_ROW;
         } else {
             lookup = Lookup.CREATED;
@@ -152,7 +156,10 @@ public class ReconcileSubscription {
 
         SubscriptionStatus next = s.status;
         if (next.isLive() && (previous == null || !previous.isLive())) {
-            next = claimLiveSlot(row, s, next);
+            if (liveOfReference == null || !row.referenceId.equals(liveOfReference.referenceId())) {
+                liveOfReference = liveRows(row.referenceId);
+            }
+            next = claimLiveSlot(row, s, next, liveOfReference);
         }
 
         row.chargebeeSubscriptionId = s.chargebeeId;
@@ -191,11 +198,18 @@ public class ReconcileSubscription {
         return row != null && row.chargebeeSubscriptionId == null ? row : null;
     }
 
-    private static Subscription futureRowOf(String referenceId) {
-        List<Subscription> rows = Subscription.list("referenceId = ?1 and status = ?2 and chargebeeSubscriptionId is null",
-                referenceId, SubscriptionStatus.FUTURE.wire());
+    /** The live rows of one reference: one query serves the future-row lookup and the live-slot check. */
+    private record LiveRows(String referenceId, List<Subscription> rows) {
+    }
+
+    private static LiveRows liveRows(String referenceId) {
+        return new LiveRows(referenceId, Subscription.list("referenceId = ?1 and status in ?2", referenceId,
+                SubscriptionStatus.liveWire()));
+    }
+
+    private static Subscription futureRowOf(LiveRows live) {
         // the query may return managed rows this transaction already bound: trust their in-memory state
-        return rows.stream().filter(r -> r.chargebeeSubscriptionId == null
+        return live.rows().stream().filter(r -> r.chargebeeSubscriptionId == null
                 && SubscriptionStatus.FUTURE.wire().equals(r.status)).findFirst().orElse(null);
     }
 
@@ -203,11 +217,10 @@ public class ReconcileSubscription {
      * Makes room for {@code row} to become live. Returns the status to store: the snapshot's, or
      * {@code cancelled} when another live subscription of the reference is newer.
      */
-    private SubscriptionStatus claimLiveSlot(Subscription row, Snapshot s, SubscriptionStatus wanted) {
-        List<Subscription> live = Subscription.list("referenceId = ?1 and status in ?2",
-                row.referenceId, SubscriptionStatus.liveWire());
+    private SubscriptionStatus claimLiveSlot(Subscription row, Snapshot s, SubscriptionStatus wanted,
+                                             LiveRows live) {
         boolean parkedOne = false;
-        for (Subscription other : live) {
+        for (Subscription other : live.rows()) {
             if (other == row || other.id.equals(row.id) || !other.statusEnum().isLive()) {
                 continue;
             }

@@ -23,11 +23,12 @@ import org.jboss.logging.Logger;
  * Every Chargebee request of this process goes through here (ProvisionCustomer picks this bean up as
  * its {@link ProvisionCustomer.CallPolicy}). Two SmallRye Fault Tolerance guards, one inside the other:
  * <ul>
- *   <li>inner: ONE shared rate limit (smooth, {@code provisioning.chargebee.rate-limit-per-minute}) per
- *       request, inside a bounded exponential retry for 5xx and network failures/timeouts;</li>
- *   <li>outer: unbounded retry for rate limiting, ours ({@link RateLimitException}, waiting exactly until
- *       the next permit) or Chargebee's 429 (honouring Retry-After, else exponential backoff): a 429
- *       never becomes a failure.</li>
+ *   <li>outer: a bounded exponential retry for 5xx and network failures/timeouts;</li>
+ *   <li>inner: ONE shared rate limit (smooth, {@code provisioning.chargebee.rate-limit-per-minute}),
+ *       taken by every HTTP request including retries, and an unbounded retry for rate limiting, ours
+ *       ({@link RateLimitException}, waiting until the next permit is due) or Chargebee's 429
+ *       (honouring Retry-After, else exponential backoff): a 429 never becomes a failure, and never
+ *       uses up the 5xx budget.</li>
  * </ul>
  * A retried request is the same SDK request object, so it carries the same idempotency key.
  * Whatever the guards give up on is rethrown as the SDK threw it; callers classify it with
@@ -38,8 +39,8 @@ public class ChargebeeCalls implements ProvisionCustomer.CallPolicy {
 
     private static final Logger LOG = Logger.getLogger(ChargebeeCalls.class);
 
-    private final Guard transientRetryAndRateLimit;
-    private final Guard rateLimitedRetry;
+    private final Guard transientRetry;
+    private final Guard rateLimitedWait;
     private final Counter chargebee429;
     private final Counter transientRetries;
 
@@ -48,14 +49,9 @@ public class ChargebeeCalls implements ProvisionCustomer.CallPolicy {
         this.chargebee429 = registry.counter("provisioning.chargebee.rate.limited", "source", "chargebee");
         this.transientRetries = registry.counter("provisioning.chargebee.transient.retries");
         Counter ourLimit = registry.counter("provisioning.chargebee.rate.limited", "source", "client");
-        this.transientRetryAndRateLimit = Guard.create()
-                .withDescription("chargebee: rate limit + transient retry")
-                .withRateLimit()
-                    .limit(cb.rateLimitPerMinute())
-                    .window(1, ChronoUnit.MINUTES)
-                    .type(RateLimitType.SMOOTH)
-                    .onRejected(ourLimit::increment)
-                    .done()
+        // outer: the bounded budget counts 5xx/network failures only; waiting for a permit never uses it up
+        this.transientRetry = Guard.create()
+                .withDescription("chargebee: transient retry")
                 .withRetry()
                     .maxRetries(cb.maxRetries())
                     .delay(cb.retryDelay().toMillis(), ChronoUnit.MILLIS)
@@ -72,10 +68,18 @@ public class ChargebeeCalls implements ProvisionCustomer.CallPolicy {
                         .done()
                     .done()
                 .build();
+        // inner: the one shared rate limiter (retry wraps it, so every HTTP request takes a permit), and an
+        // unbounded wait on rejections, ours or Chargebee's 429
         long initial = cb.rateLimitedDelay().toMillis();
         long max = cb.rateLimitedMaxDelay().toMillis();
-        this.rateLimitedRetry = Guard.create()
-                .withDescription("chargebee: wait out rate limits")
+        this.rateLimitedWait = Guard.create()
+                .withDescription("chargebee: rate limit")
+                .withRateLimit()
+                    .limit(cb.rateLimitPerMinute())
+                    .window(1, ChronoUnit.MINUTES)
+                    .type(RateLimitType.SMOOTH)
+                    .onRejected(ourLimit::increment)
+                    .done()
                 .withRetry()
                     .maxRetries(-1)
                     .maxDuration(0, ChronoUnit.MILLIS)
@@ -98,8 +102,7 @@ public class ChargebeeCalls implements ProvisionCustomer.CallPolicy {
     @Override
     @SuppressWarnings("unchecked")
     public <T> T call(Callable<T> sdkCall) throws Exception {
-        return (T) rateLimitedRetry.call(() -> transientRetryAndRateLimit.call((Callable<Object>) sdkCall, Object.class),
-                Object.class);
+        return (T) transientRetry.call(() -> rateLimitedWait.call((Callable<Object>) sdkCall, Object.class), Object.class);
     }
 
     /** A failure the SDK produced (not a bug of ours) that retrying may cure: 5xx, network, timeout. */

@@ -21,6 +21,7 @@ import dev.billbridge.core.events.LifecycleEvent;
 import dev.billbridge.sync.hooks.SubscriptionHooks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.FlushModeType;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -62,14 +63,20 @@ public class ApplyChargebeeEvents {
         if (events.isEmpty()) {
             return fx;
         }
+        // Queries below must not flush the batch's pending writes each time (that made every lookup a
+        // round of dirty checks and small writes); lookups go through the preloaded maps instead, and a
+        // write that conflicts with an unflushed one fails the commit, after which the caller re-applies
+        // the events one per transaction.
+        Subscription.getEntityManager().setFlushMode(FlushModeType.COMMIT);
         Set<String> seen = alreadyProcessed(events);
         Map<String, Subscription> known = preload(events);
+        Map<String, Organization> orgs = preloadOrganizations(events);
         for (ChargebeeEvent ev : events) {
             if (!seen.add(ev.id())) {
                 fx.duplicates++;
                 continue;
             }
-            applyOne(ev, known, fx);
+            applyOne(ev, known, orgs, fx);
             ProcessedEvent.record(SOURCE, ev.id(), CONSUMER);
             fx.recorded++;
         }
@@ -100,12 +107,33 @@ public class ApplyChargebeeEvents {
                     .createQuery("select distinct s from Subscription s left join fetch s.items"
                             + " where s.chargebeeSubscriptionId in :ids", Subscription.class)
                     .setParameter("ids", ids).getResultList();
+            ids.forEach(id -> known.put(id, null)); // known to have no row yet
             rows.forEach(r -> known.put(r.chargebeeSubscriptionId, r));
         }
         return known;
     }
 
-    private void applyOne(ChargebeeEvent ev, Map<String, Subscription> known, Effects fx) {
+    /** The organizations the batch's payment events name in meta_data; a missing one maps to null. */
+    private static Map<String, Organization> preloadOrganizations(List<ChargebeeEvent> events) {
+        Set<String> ids = new HashSet<>();
+        for (ChargebeeEvent ev : events) {
+            if (DELINQUENT_EVENTS.contains(ev.type()) || RECOVERY_EVENTS.contains(ev.type())) {
+                String id = metaOrganizationId(ev);
+                if (id != null) {
+                    ids.add(id);
+                }
+            }
+        }
+        Map<String, Organization> orgs = new HashMap<>();
+        if (!ids.isEmpty()) {
+            ids.forEach(id -> orgs.put(id, null));
+            Organization.<Organization>list("id in ?1", ids).forEach(o -> orgs.put(o.id, o));
+        }
+        return orgs;
+    }
+
+    private void applyOne(ChargebeeEvent ev, Map<String, Subscription> known, Map<String, Organization> orgs,
+                          Effects fx) {
         String type = ev.type();
         if (SUBSCRIPTION_EVENTS.contains(type)) {
             JSONObject sub = ev.subscription();
@@ -121,7 +149,7 @@ public class ApplyChargebeeEvents {
                 subscriptionEffects(ev, o, known, fx);
                 reference = o.referenceId();
             }
-            delinquency(ev, DELINQUENT_EVENTS.contains(type), reference, fx);
+            delinquency(ev, DELINQUENT_EVENTS.contains(type), reference, orgs, fx);
         } else if (CUSTOMER_DELETED.equals(type)) {
             customerDeleted(ev, fx);
         } else {
@@ -169,7 +197,8 @@ public class ApplyChargebeeEvents {
     }
 
     /** payment_failed sets the flag, payment_succeeded clears it; an older payment event never overrides a newer one. */
-    private static void delinquency(ChargebeeEvent ev, boolean delinquent, String subscriptionReference, Effects fx) {
+    private static void delinquency(ChargebeeEvent ev, boolean delinquent, String subscriptionReference,
+                                    Map<String, Organization> orgs, Effects fx) {
         String customerId = ev.customerId();
         String orgId = organizationOf(ev, customerId);
         if (orgId == null) {
@@ -179,14 +208,15 @@ public class ApplyChargebeeEvents {
             throw new ReconcileSubscription.InvalidSnapshot(ev.type() + ": no organization for Chargebee customer "
                     + customerId);
         }
-        Organization org = Organization.findById(orgId);
+        Organization org = orgs.containsKey(orgId) ? orgs.get(orgId) : Organization.findById(orgId);
         if (org == null) {
-            // provisioning has not written the organization yet; the flag must not wait for it
-            Organization.getEntityManager()
-                    .createNativeQuery("insert into organization (id, delinquent) values (?1, false) on conflict (id) do nothing")
-                    .setParameter(1, orgId).executeUpdate();
-            org = Organization.findById(orgId);
+            // provisioning has not written the organization yet; the flag must not wait for it (if
+            // provisioning inserts it concurrently, the commit fails and the event is re-applied alone)
+            org = new Organization();
+            org.id = orgId;
+            org.persist();
         }
+        orgs.put(orgId, org);
         Instant at = ev.paymentOrderingInstant();
         if (org.delinquencyEventAt != null && !at.isAfter(org.delinquencyEventAt)) {
             LOG.debugf("event %s: payment event older than the one applied for %s; skipped", ev.id(), orgId);
@@ -219,6 +249,8 @@ public class ApplyChargebeeEvents {
         JSONObject customer = ev.customer();
         long deletedVersion = customer == null ? Long.MAX_VALUE : customer.optLong("resource_version", Long.MAX_VALUE);
         String orgId = organizationOf(ev, customerId);
+        // rare, and its queries must see this batch's rows
+        Subscription.getEntityManager().flush();
         Organization.byCustomerId(customerId).ifPresent(o -> o.chargebeeCustomerId = null);
         List<Subscription> rows = new ArrayList<>(Subscription.list("chargebeeCustomerId = ?1 and status in ?2",
                 customerId, SubscriptionStatus.liveWire()));
@@ -255,6 +287,14 @@ public class ApplyChargebeeEvents {
 
     /** The customer's meta_data.organizationId, else the subscription's, else the local mapping. */
     private static String organizationOf(ChargebeeEvent ev, String customerId) {
+        String id = metaOrganizationId(ev);
+        if (id != null) {
+            return id;
+        }
+        return customerId == null ? null : Organization.byCustomerId(customerId).map(o -> o.id).orElse(null);
+    }
+
+    private static String metaOrganizationId(ChargebeeEvent ev) {
         for (JSONObject holder : new JSONObject[] {ev.customer(), ev.subscription()}) {
             JSONObject meta = holder == null ? null : holder.optJSONObject("meta_data");
             if (meta == null && holder != null && !holder.optString("meta_data", "").isBlank()) {
@@ -269,6 +309,6 @@ public class ApplyChargebeeEvents {
                 return id;
             }
         }
-        return customerId == null ? null : Organization.byCustomerId(customerId).map(o -> o.id).orElse(null);
+        return null;
     }
 }

@@ -1,0 +1,77 @@
+package dev.billbridge.sync.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+import dev.billbridge.core.domain.ProcessedEvent;
+import dev.billbridge.core.domain.Subscription;
+import dev.billbridge.sync.consume.SyncStats;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Not part of the test suite (surefire's default includes do not match the name): run it with
+ * {@code bench/sync-worker.sh}. Measures the worker consuming a pre-filled topic from offset 0, with
+ * the message log and resource_version ordering on, then checks every row reached its newest state.
+ */
+@QuarkusTest
+@WithTestResource(BenchData.class)
+class SyncReplayBenchmark {
+
+    @Inject
+    SyncStats stats;
+
+    @ConfigProperty(name = "bench.newest-version")
+    long newestVersion;
+
+    @ConfigProperty(name = "bench.newest-status")
+    String newestStatus;
+
+    @ConfigProperty(name = "bench.total")
+    long total;
+
+    @ConfigProperty(name = "bench.subscriptions")
+    long subscriptions;
+
+    @Test
+    void replay() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (stats.recorded.get() + stats.duplicates.get() < total && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        long end = System.nanoTime();
+        long consumed = stats.recorded.get() + stats.duplicates.get();
+        double seconds = (end - stats.firstBatchNanos.get()) / 1e9;
+        double rate = consumed / seconds;
+
+        long rows = QuarkusTransaction.requiringNew().call(() -> Subscription.count(
+                "chargebeeSubscriptionId like 'bsub%' and resourceVersion = ?1 and status = ?2",
+                newestVersion, newestStatus));
+        long logged = QuarkusTransaction.requiringNew().call(() -> ProcessedEvent.count(
+                "source = 'chargebee' and consumer = 'sync-worker' and eventId like 'ev_b%'"));
+        String line = String.format("%s: %d events (%d subscriptions) applied in %.1f s = %.0f events/s;"
+                        + " rows at newest resource_version: %d; message-log rows: %d; dead-lettered: %d; cores: %d",
+                Instant.now(), consumed, subscriptions, seconds, rate, rows, logged, stats.deadLettered.get(),
+                Runtime.getRuntime().availableProcessors());
+        System.out.println("bench: " + line);
+        write(line);
+        assertEquals(total, consumed, "all events consumed");
+        assertEquals(subscriptions, rows, "every subscription at its newest snapshot");
+        assertEquals(total, logged);
+    }
+
+    private static void write(String line) throws IOException {
+        Path out = Path.of("target", "bench-sync-worker.txt");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, line + System.lineSeparator());
+    }
+}
