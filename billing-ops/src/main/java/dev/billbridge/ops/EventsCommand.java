@@ -63,12 +63,20 @@ final class EventsCommand implements Callable<Integer> {
         long[] read = {0};
         try (KafkaConsumer<byte[], byte[]> consumer = settings.consumer()) {
             for (String topic : searched) {
-                TopicReader.read(consumer, topic, scan, r -> {
-                    read[0]++;
-                    if (matches(r, quoted)) {
-                        matches.add(r);
+                try {
+                    TopicReader.read(consumer, topic, scan, r -> {
+                        read[0]++;
+                        if (matches(r, quoted)) {
+                            matches.add(r);
+                        }
+                    });
+                } catch (OpsException e) {
+                    if (topics != null && !topics.isEmpty()) {
+                        throw e;   // a topic the operator named must exist
                     }
-                });
+                    err.println("  events: skipped " + topic + ": " + e.getMessage());
+                    continue;
+                }
                 err.println("  events: searched " + topic + " (" + read[0] + " records so far, " + matches.size() + " matches)");
                 err.flush();
             }
