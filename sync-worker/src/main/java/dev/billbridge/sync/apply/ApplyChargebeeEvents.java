@@ -184,7 +184,8 @@ public class ApplyChargebeeEvents {
             fx.lifecycle.add(LifecycleEvent.of(LifecycleEvent.SUBSCRIPTION_CANCELLED, org, ev.occurredAt(), ev.id(), data));
             fx.hooks.add(new SubscriptionHooks.SubscriptionCancel(org, o.subscriptionId(), o.chargebeeSubscriptionId(),
                     status, ev.id()));
-        } else if (o.statusChanged() || o.planChanged()) {
+        } else if (o.previousStatus() != null && (o.statusChanged() || o.planChanged())) {
+            // a row first seen in a non-granting live status (future, paused) announces nothing yet
             fx.lifecycle.add(LifecycleEvent.of(LifecycleEvent.SUBSCRIPTION_CHANGED, org, ev.occurredAt(), ev.id(), data));
         }
         if (o.trialStarted()) {

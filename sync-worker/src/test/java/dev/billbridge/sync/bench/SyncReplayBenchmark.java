@@ -15,7 +15,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,20 +31,15 @@ class SyncReplayBenchmark {
     @Inject
     SyncStats stats;
 
-    @ConfigProperty(name = "bench.newest-version")
-    long newestVersion;
-
-    @ConfigProperty(name = "bench.newest-status")
-    String newestStatus;
-
-    @ConfigProperty(name = "bench.total")
-    long total;
-
-    @ConfigProperty(name = "bench.subscriptions")
-    long subscriptions;
 
     @Test
     void replay() throws Exception {
+        // read here, not injected: injected properties would be required by every test class's boot
+        Config config = ConfigProvider.getConfig();
+        long newestVersion = config.getValue("bench.newest-version", Long.class);
+        String newestStatus = config.getValue("bench.newest-status", String.class);
+        long total = config.getValue("bench.total", Long.class);
+        long subscriptions = config.getValue("bench.subscriptions", Long.class);
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
         while (stats.recorded.get() + stats.duplicates.get() < total && System.nanoTime() < deadline) {
             Thread.sleep(50);
