@@ -7,5 +7,6 @@ import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
+@WithTestResource(SimulatorsTestResource.class)
 class ReadinessTest extends ReadinessContract {
 }
