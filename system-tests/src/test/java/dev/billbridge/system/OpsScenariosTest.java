@@ -59,8 +59,13 @@ class OpsScenariosTest {
         }
     }
 
+    /** Organizations this class created: other classes share the topics and tables (see {@link #dump()}). */
+    private static final Set<String> OWN_ORGS = new LinkedHashSet<>();
+
     private static String unique(String prefix) {
-        return prefix + "_" + UUID.randomUUID().toString().substring(0, 8);
+        String id = prefix + "_" + UUID.randomUUID().toString().substring(0, 8);
+        OWN_ORGS.add(id);
+        return id;
     }
 
     private static void customer(String id, String org) throws Exception {
@@ -213,15 +218,21 @@ class OpsScenariosTest {
 
     private static final String DUMP = "select chargebee_subscription_id, reference_id, chargebee_customer_id, status, "
             + "item_price_id, seats, period_start, period_end, trial_start, trial_end, canceled_at, resource_version, "
-            + "metadata from subscription order by chargebee_subscription_id, reference_id";
+            + "metadata from subscription where reference_id in (%s) order by chargebee_subscription_id, reference_id";
     private static final String ITEMS = "select s.chargebee_subscription_id, i.item_price_id, i.item_type, i.quantity, "
             + "i.unit_price, i.amount from subscription_item i join subscription s on s.id = i.subscription_id "
-            + "order by 1, 2";
+            + "where s.reference_id in (%s) order by 1, 2";
 
+    /**
+     * This class's rows only. Another class in the same JVM (the journey) leaves rows that billing-api
+     * created before any event existed (a checkout's pending row); a replay rebuilds those from events,
+     * so their local-only fields cannot be expected to come back, and they are not this test's subject.
+     */
     private static List<String> dump() {
-        List<String> d = new ArrayList<>(stack.queryRows(DUMP));
+        String own = String.join(",", OWN_ORGS.stream().map(o -> "'" + o.replace("'", "''") + "'").toList());
+        List<String> d = new ArrayList<>(stack.queryRows(DUMP.formatted(own)));
         d.add("--- items");
-        d.addAll(stack.queryRows(ITEMS));
+        d.addAll(stack.queryRows(ITEMS.formatted(own)));
         return d;
     }
 
@@ -262,7 +273,11 @@ class OpsScenariosTest {
         Stack.OpsRun replay = stack.ops("replay", "--group", SYNC_GROUP, "--topic", Topics.CHARGEBEE_EVENTS, "--from-beginning");
         assertEquals(0, replay.exit(), replay.toString());
         stack.start(Service.SYNC_WORKER);
-        Stack.await("the cache restored", WAIT, () -> before.equals(dump()));
+        try {
+            Stack.await("the cache restored", WAIT, () -> before.equals(dump()));
+        } catch (AssertionError timedOut) {
+            assertEquals(String.join("\n", before), String.join("\n", dump()), "cache after replay (the wait timed out)");
+        }
         stack.awaitCaughtUp(SYNC_GROUP, Topics.CHARGEBEE_EVENTS, WAIT);
         assertEquals(before, dump(), "identical after the whole topic was applied");
     }
