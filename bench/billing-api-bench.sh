@@ -5,6 +5,8 @@
 #   bench/billing-api-bench.sh                 # full run (~2.5 min after the build)
 #   RATES="500 1000 2000" PHASE_SECONDS=20 bench/billing-api-bench.sh
 #
+# APP_JAVA_OPTS: extra JVM options for the app (e.g. a profiler agent).
+# HOLD=FILE: write API, TOKEN and the app's pid to FILE and keep the stack up instead of loading it.
 # Env knobs: RATES ("500 1000 2000 3000"), PHASE_SECONDS (20), WARMUP_RATE (300), WARMUP_SECONDS (20), SKIP_BUILD (unset).
 # Needs a JDK, curl and jq. Starts everything itself on free ports and stops it on exit.
 set -euo pipefail
@@ -61,7 +63,7 @@ SCALEKIT_ENV_URL=$SK SCALEKIT_CLIENT_ID=skc_sandbox \
 CHARGEBEE_API_BASE_URL=$CB/api/v2 CHARGEBEE_SITE=billbridge-test CHARGEBEE_API_KEY=test_sim_key \
 CHARGEBEE_PLAN_ITEM_PRICE_ID=pro-USD-monthly APP_URL=http://127.0.0.1:$PORT \
 BILLING_PLANS='[{"itemPriceId":"pro-USD-monthly","name":"Pro","limits":{"seats":25}}]' \
-  java -Xmx256m -jar billing-api/target/quarkus-app/quarkus-run.jar >"$WORK/api.log" 2>&1 &
+  java -Xmx256m ${APP_JAVA_OPTS:-} -jar billing-api/target/quarkus-app/quarkus-run.jar >"$WORK/api.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { tail -40 "$WORK/api.log"; exit 1; }
@@ -77,6 +79,11 @@ curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$API${BACK#http://127.0.
 curl -sf -H "Authorization: Bearer $TOKEN" "$API/api/subscription/list" | tee "$WORK/list.json"; echo
 jq -e '.subscriptions[0].status == "active"' "$WORK/list.json" >/dev/null || { echo "seeding failed"; tail -40 "$WORK/api.log"; exit 1; }
 
+if [[ -n "${HOLD:-}" ]]; then
+  # keep the stack up for profiling by hand (wrk, perf, jcmd); Ctrl-C stops everything
+  printf 'API=%s\nTOKEN=%s\nAPI_PID=%s\n' "$API" "$TOKEN" "${PIDS[3]}" | tee "$HOLD"
+  wait
+fi
 echo "== machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 PHASES="$WARMUP_RATE:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
