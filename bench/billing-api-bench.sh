@@ -58,13 +58,14 @@ echo "   chargebee $CB, scalekit $SK"
 
 echo "== billing-api (target/quarkus-app/quarkus-run.jar, prod profile)"
 PORT=$(free_port)
+# heap fixed at start, as in the images (-XX:InitialRAMPercentage=75 -XX:MaxRAMPercentage=75)
 BILLING_API_HTTP_PORT=$PORT KAFKA_BOOTSTRAP_SERVERS=$(endpoint kafka.bootstrap.servers) \
 DATABASE_JDBC_URL=$(endpoint jdbc.url) DATABASE_USERNAME=$(endpoint jdbc.username) DATABASE_PASSWORD=$(endpoint jdbc.password) \
 SCALEKIT_ENV_URL=$SK SCALEKIT_CLIENT_ID=skc_sandbox \
 CHARGEBEE_API_BASE_URL=$CB/api/v2 CHARGEBEE_SITE=billbridge-test CHARGEBEE_API_KEY=test_sim_key \
 CHARGEBEE_PLAN_ITEM_PRICE_ID=pro-USD-monthly APP_URL=http://127.0.0.1:$PORT \
 BILLING_PLANS='[{"itemPriceId":"pro-USD-monthly","name":"Pro","limits":{"seats":25}}]' \
-  java -Xmx256m ${APP_JAVA_OPTS:-} -jar billing-api/target/quarkus-app/quarkus-run.jar >"$WORK/api.log" 2>&1 &
+  java -Xms256m -Xmx256m ${APP_JAVA_OPTS:-} -jar billing-api/target/quarkus-app/quarkus-run.jar >"$WORK/api.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { tail -40 "$WORK/api.log"; exit 1; }
