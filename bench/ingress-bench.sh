@@ -5,15 +5,18 @@
 #   bench/ingress-bench.sh            # full run (~3 min after the build)
 #   PHASE_SECONDS=10 bench/ingress-bench.sh
 #
-# Env knobs: RATES ("1000 2500 5000"), PHASE_SECONDS (20), WARMUP_SECONDS (15), SAT_SECONDS (20),
-# SAT_CONCURRENCY (64), CONNECTIONS (64, the generator's keep-alive pool), PERF_RECORDS (1000000), SKIP_BUILD (unset). Needs only a JDK and Maven Central.
+# Env knobs: RATES ("1000 2500 5000"), PHASE_SECONDS (20), WARMUP_SECONDS (45), WARMUP_RATE (2000), SAT_SECONDS (20),
+# # SAT_CONCURRENCY (64), CONNECTIONS (64, the generator's keep-alive pool), PERF_RECORDS (1000000), SKIP_BUILD (unset),
+# APP_JAVA_OPTS (extra JVM options for the ingress, e.g. a profiler agent). Needs only a JDK and Maven Central.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 RATES=${RATES:-"1000 2500 5000"}
 PHASE_SECONDS=${PHASE_SECONDS:-20}
-WARMUP_SECONDS=${WARMUP_SECONDS:-15}
+WARMUP_SECONDS=${WARMUP_SECONDS:-45}
+WARMUP_RATE=${WARMUP_RATE:-2000}
+APP_JAVA_OPTS=${APP_JAVA_OPTS:-}
 SAT_SECONDS=${SAT_SECONDS:-20}
 SAT_CONCURRENCY=${SAT_CONCURRENCY:-64}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -53,7 +56,7 @@ SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
 INGRESS_HTTP_PORT=$PORT KAFKA_BOOTSTRAP_SERVERS=$BOOTSTRAP \
 DATABASE_JDBC_URL=$(endpoint jdbc.url) DATABASE_USERNAME=$(endpoint jdbc.username) DATABASE_PASSWORD=$(endpoint jdbc.password) \
 SCALEKIT_WEBHOOK_SECRET=$SECRET CHARGEBEE_WEBHOOK_USERNAME=bench CHARGEBEE_WEBHOOK_PASSWORD=bench \
-  java -Xmx256m -jar webhook-ingress/target/quarkus-app/quarkus-run.jar >"$WORK/ingress.log" 2>&1 &
+  java -Xmx256m $APP_JAVA_OPTS -jar webhook-ingress/target/quarkus-app/quarkus-run.jar >"$WORK/ingress.log" 2>&1 &
 INGRESS_PID=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { tail -40 "$WORK/ingress.log"; exit 1; }
@@ -62,7 +65,7 @@ curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { tail -40 "$WORK
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($14+$15)/t}' "/proc/$1/stat"; }
 echo "== machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ING_CPU0=$(cpu_s "$INGRESS_PID"); INFRA_CPU0=$(cpu_s "$INFRA_PID"); T0=$(date +%s)
-PHASES="1000:$WARMUP_SECONDS"
+PHASES="$WARMUP_RATE:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
 PHASES="$PHASES,sat:$SAT_SECONDS:$SAT_CONCURRENCY"
 echo "== ingress load: $PHASES (first phase is JIT warm-up)"
