@@ -140,7 +140,8 @@ public class EventPublisher {
         int topic = EventHeaders.SOURCE_SCALEKIT.equals(event.source()) ? 0 : 1;
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(TOPICS[topic], null, event.key(), event.body(),
                 headers(event, topic));
-        if (System.nanoTime() - lastAck.get(topic) < FRESH_NANOS) {
+        long last = lastAck.get(topic);
+        if (last != 0 && System.nanoTime() - last < FRESH_NANOS) {
             if (bufferAvailable != null && available() < event.body().length + BUFFER_HEADROOM) {
                 done.accept(new PublishFailed("the producer's buffer is full: the broker is not keeping up", null));
                 return;
