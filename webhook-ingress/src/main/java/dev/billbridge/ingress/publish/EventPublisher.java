@@ -117,9 +117,6 @@ public class EventPublisher {
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "webhook-ingress");
         // a send without metadata (or with a full buffer) waits no longer than a request may
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(publishTimeout.toMillis()));
-        // Kafka's 16 KiB default holds ~16 webhooks: every full or new batch wakes the sender thread
-        // (an eventfd write on the HTTP event loop) and makes another produce request; 64 KiB cuts both
-        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, "65536");
         // come back quickly after a broker restart
         p.putIfAbsent(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
         return p;
