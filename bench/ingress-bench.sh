@@ -78,6 +78,8 @@ echo "== ingress load: $PHASES (first phase is JIT warm-up)"
 java -Xmx512m -Dbench.pids="ingress:$INGRESS_PID,broker:$INFRA_PID" -cp "$LOADCP" dev.billbridge.bench.IngressLoad \
   "http://127.0.0.1:$PORT/webhooks/scalekit" "$SECRET" "$CONNECTIONS" "$PHASES" | tee "$WORK/load.out"
 GEN_CPU=$(sed -n 's/^generator_cpu_s=//p' "$WORK/load.out")
+# the server's own count next to the generator's: a request the generator saw no answer for shows here
+echo "   server accepted after the Java phases: $(curl -s "http://127.0.0.1:$PORT/q/metrics" | sed -n 's/^billbridge_ingress_webhooks_total{outcome="accepted",source="scalekit"} //p'), generator answered: $(sed -n 's/^RESULT .* ok=\([0-9]*\) non2xx=\([0-9]*\).*/\1+\2/p' "$WORK/load.out" | paste -sd+ | bc)"
 if [[ "$SAT_TOOL" == wrk ]]; then
   echo "== saturation with wrk: $SAT_SECONDS s, $SAT_CONCURRENCY connections, $SAT_THREADS thread(s), $SAT_REQUESTS_N pre-signed requests cycled"
   java -Xmx512m -cp "$LOADCP" dev.billbridge.bench.IngressLoad --dump /webhooks/scalekit "$SECRET" "$SAT_REQUESTS_N" "$WORK/sat.requests" >/dev/null
