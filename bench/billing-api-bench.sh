@@ -92,7 +92,7 @@ APP_CPU0=$(cpu_s "${PIDS[3]}"); INFRA_CPU0=$(cpu_s "${PIDS[0]}")
 PHASES="$WARMUP_RATE:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
 echo "== GET /api/subscription/list: $PHASES (first phase is JIT warm-up)"
-java -Xmx768m -cp "$LOADCP" dev.billbridge.bench.ApiLoad "$API/api/subscription/list" "$TOKEN" '"status":"active"' "$PHASES" \
+${LOAD_NICE:-} java ${LOAD_JAVA_OPTS:--Xmx768m} -cp "$LOADCP" dev.billbridge.bench.ApiLoad "$API/api/subscription/list" "$TOKEN" '"status":"active"' "$PHASES" \
   | tee "$WORK/load.out"
 echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   CPU seconds during the load (warm-up included): app $(echo "$(cpu_s "${PIDS[3]}") - $APP_CPU0" | bc), broker+database $(echo "$(cpu_s "${PIDS[0]}") - $INFRA_CPU0" | bc), generator $(sed -n 's/^generator_cpu_s=//p' "$WORK/load.out")"
