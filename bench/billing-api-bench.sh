@@ -7,7 +7,7 @@
 #
 # APP_JAVA_OPTS: extra JVM options for the app (e.g. a profiler agent).
 # HOLD=FILE: write API, TOKEN and the app's pid to FILE and keep the stack up instead of loading it.
-# Env knobs: RATES ("500 1000 2000 3000"), PHASE_SECONDS (20), WARMUP_RATE (300), WARMUP_SECONDS (20), SKIP_BUILD (unset).
+# Env knobs: RATES ("500 1000 2000 3000"), PHASE_SECONDS (20), WARMUP_RATE (1000), WARMUP_SECONDS (60), SKIP_BUILD (unset).
 # Needs a JDK, curl and jq. Starts everything itself on free ports and stops it on exit.
 set -euo pipefail
 
@@ -15,8 +15,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 RATES=${RATES:-"500 1000 2000 3000"}
 PHASE_SECONDS=${PHASE_SECONDS:-20}
-WARMUP_SECONDS=${WARMUP_SECONDS:-20}
-WARMUP_RATE=${WARMUP_RATE:-300}
+# the JIT needs about a minute of load on 2 cores before the app reaches its steady state
+WARMUP_SECONDS=${WARMUP_SECONDS:-60}
+WARMUP_RATE=${WARMUP_RATE:-1000}
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   echo "== build (billing-api package, simulators, infrastructure, load generator)"
@@ -57,13 +58,14 @@ echo "   chargebee $CB, scalekit $SK"
 
 echo "== billing-api (target/quarkus-app/quarkus-run.jar, prod profile)"
 PORT=$(free_port)
+# heap fixed at start, as in the images (-XX:InitialRAMPercentage=75 -XX:MaxRAMPercentage=75)
 BILLING_API_HTTP_PORT=$PORT KAFKA_BOOTSTRAP_SERVERS=$(endpoint kafka.bootstrap.servers) \
 DATABASE_JDBC_URL=$(endpoint jdbc.url) DATABASE_USERNAME=$(endpoint jdbc.username) DATABASE_PASSWORD=$(endpoint jdbc.password) \
 SCALEKIT_ENV_URL=$SK SCALEKIT_CLIENT_ID=skc_sandbox \
 CHARGEBEE_API_BASE_URL=$CB/api/v2 CHARGEBEE_SITE=billbridge-test CHARGEBEE_API_KEY=test_sim_key \
 CHARGEBEE_PLAN_ITEM_PRICE_ID=pro-USD-monthly APP_URL=http://127.0.0.1:$PORT \
 BILLING_PLANS='[{"itemPriceId":"pro-USD-monthly","name":"Pro","limits":{"seats":25}}]' \
-  java -Xmx256m ${APP_JAVA_OPTS:-} -jar billing-api/target/quarkus-app/quarkus-run.jar >"$WORK/api.log" 2>&1 &
+  java -Xms256m -Xmx256m ${APP_JAVA_OPTS:-} -jar billing-api/target/quarkus-app/quarkus-run.jar >"$WORK/api.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { tail -40 "$WORK/api.log"; exit 1; }
@@ -85,11 +87,14 @@ if [[ -n "${HOLD:-}" ]]; then
   wait
 fi
 echo "== machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+cpu_s() { awk '{printf "%.1f", ($14+$15)/100}' "/proc/$1/stat"; }
+APP_CPU0=$(cpu_s "${PIDS[3]}"); INFRA_CPU0=$(cpu_s "${PIDS[0]}")
 PHASES="$WARMUP_RATE:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
 echo "== GET /api/subscription/list: $PHASES (first phase is JIT warm-up)"
 java -Xmx768m -cp "$LOADCP" dev.billbridge.bench.ApiLoad "$API/api/subscription/list" "$TOKEN" '"status":"active"' "$PHASES" \
   | tee "$WORK/load.out"
 echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "   CPU seconds during the load (warm-up included): app $(echo "$(cpu_s "${PIDS[3]}") - $APP_CPU0" | bc), broker+database $(echo "$(cpu_s "${PIDS[0]}") - $INFRA_CPU0" | bc), generator $(sed -n 's/^generator_cpu_s=//p' "$WORK/load.out")"
 echo "== summary (latency from each request's scheduled time; ok = 200 with the subscription in the body)"
 grep '^RESULT' "$WORK/load.out" | sed 's/^RESULT /   /'

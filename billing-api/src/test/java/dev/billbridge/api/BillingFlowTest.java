@@ -17,6 +17,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.billbridge.core.domain.Organization;
 import dev.billbridge.core.domain.Subscription;
 import dev.billbridge.sandbox.chargebee.ChargebeeSimulator;
 import dev.billbridge.sandbox.chargebee.RequestLogEntry;
@@ -99,6 +100,19 @@ class BillingFlowTest {
                 .body("plan.itemPriceId", equalTo("pro-USD-monthly")).body("plan.name", equalTo("Pro"))
                 .body("limits.projects", equalTo(100)).body("trial.endsAt", nullValue())
                 .body("delinquent", equalTo(false));
+        // the sync-worker's dunning flag reaches feature gating
+        QuarkusTransaction.requiringNew().run(() -> {
+            // the provisioning worker owns the organization row; this test has no Scalekit event, so it writes it
+            Organization o = Organization.<Organization>findByIdOptional(org).orElseGet(() -> {
+                Organization n = new Organization();
+                n.id = org;
+                n.persist();
+                return n;
+            });
+            o.delinquent = true;
+        });
+        as(admin).get("/api/entitlements").then().statusCode(200).body("delinquent", equalTo(true)).body("active", equalTo(true));
+        QuarkusTransaction.requiringNew().run(() -> Organization.update("delinquent = false where id = ?1", org));
 
         // live now: another create is a conflict
         create(admin, "{\"successUrl\":\"/billing\"}").then().statusCode(409);

@@ -3,6 +3,7 @@ package dev.billbridge.api;
 import static dev.billbridge.api.Api.as;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.containsString;
 
 import java.time.Duration;
@@ -15,7 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The catalog fails closed: with the database down, /api/plans is a 503, never a made-up list. */
+/** Reads fail closed: with the database down, /api/plans, list and entitlements are 503s, never made-up answers. */
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
 @WithTestResource(SimulatorsTestResource.class)
@@ -31,6 +32,11 @@ class CatalogOutageTest {
         try {
             as(token).get("/api/plans").then().statusCode(503).body("error", equalTo("catalog_unavailable"))
                     .body(not(containsString("Exception"))).body(not(containsString("jdbc")));
+            // the cache reads fail closed too, with the JSON error and a hint to retry
+            for (String path : new String[] {"/api/subscription/list", "/api/entitlements"}) {
+                as(token).get(path).then().statusCode(503).header("Retry-After", notNullValue())
+                        .body("error", equalTo("database_unavailable")).body(not(containsString("jdbc")));
+            }
         } finally {
             infra.startPostgres();
         }

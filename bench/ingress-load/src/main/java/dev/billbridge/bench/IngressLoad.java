@@ -49,6 +49,10 @@ public final class IngressLoad {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 5 && args[0].equals("--dump")) {
+            dump(args[1], new Webhook(args[2]), Integer.parseInt(args[3]), java.nio.file.Path.of(args[4]));
+            return;
+        }
         if (args.length < 4) {
             System.err.println("usage: IngressLoad <url> <whsec_secret> <connections> <rate:seconds|sat:seconds:concurrency>[,...]");
             System.exit(2);
@@ -75,6 +79,70 @@ public final class IngressLoad {
         System.out.printf(Locale.ROOT, "generator_cpu_s=%.1f%n", ProcessHandle.current().info().totalCpuDuration()
                 .map(d -> d.toMillis() / 1000.0).orElse(-1.0));
         System.exit(0);
+    }
+
+    /**
+     * Writes n freshly signed requests for wrk (bench/ingress-sat.lua), one per line:
+     * path, webhook-id, webhook-timestamp, webhook-signature and the body, tab-separated (the
+     * bodies contain neither tabs nor newlines). Signatures stay valid for the 300 s tolerance.
+     */
+    static void dump(String path, Webhook signer, int n, java.nio.file.Path file) throws Exception {
+        try (var out = java.nio.file.Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (Signed s : signed(signer, n)) {
+                out.write(path + "\t" + s.msgId() + "\t" + s.ts() + "\t" + s.sig() + "\t"
+                        + s.body().toString(StandardCharsets.UTF_8) + "\n");
+            }
+        }
+        System.out.println("body_bytes=" + body("evt_00000000000000000000000000000000", "org_bench_0").length);
+    }
+
+    /** CPU seconds used so far by the processes named in -Dbench.pids=name:pid,... (read from /proc). */
+    static String cpuSnapshot() {
+        StringBuilder sb = new StringBuilder();
+        String pids = System.getProperty("bench.pids", "");
+        long tck = 100; // USER_HZ on Linux
+        for (String np : pids.split(",")) {
+            if (np.isBlank()) {
+                continue;
+            }
+            String[] kv = np.split(":");
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + kv[1] + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) tck;
+                sb.append(kv[0]).append('=').append(cpu).append(' ');
+            } catch (Exception e) {
+                sb.append(kv[0]).append("=? ");
+            }
+        }
+        double self = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1000.0).orElse(-1.0);
+        return sb.append("generator=").append(self).toString();
+    }
+
+    static double[] cpuValues(String snapshot) {
+        String[] parts = snapshot.split(" ");
+        double[] v = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String x = parts[i].substring(parts[i].indexOf('=') + 1);
+            v[i] = x.equals("?") ? Double.NaN : Double.parseDouble(x);
+        }
+        return v;
+    }
+
+    /** Per-phase CPU seconds of each process and per answered event, in microseconds. */
+    static void printCpu(String phase, String before, long events) {
+        String after = cpuSnapshot();
+        double[] a = cpuValues(before);
+        double[] b = cpuValues(after);
+        String[] names = after.split(" ");
+        StringBuilder sb = new StringBuilder("CPU phase=" + phase + " events=" + events);
+        for (int i = 0; i < names.length && i < a.length; i++) {
+            String name = names[i].substring(0, names[i].indexOf('='));
+            double d = b[i] - a[i];
+            sb.append(String.format(Locale.ROOT, " %s_s=%.1f %s_us_per_event=%.0f", name, d, name,
+                    events == 0 ? 0 : d * 1e6 / events));
+        }
+        System.out.println(sb);
     }
 
     /** A realistic organization.created event (the shape in shared/reference/scalekit.md). */
@@ -151,6 +219,7 @@ public final class IngressLoad {
         int n = rate * seconds;
         List<Signed> requests = signed(signer, n);
         Tally tally = new Tally();
+        String cpu0 = cpuSnapshot();
         CountDownLatch done = new CountDownLatch(n);
         long intervalNanos = 1_000_000_000L / rate;
         long start = System.nanoTime() + 50_000_000L;
@@ -162,16 +231,21 @@ public final class IngressLoad {
             }
             send(client, base, requests.get(i), due, tally, done::countDown);
         }
-        done.await(120, TimeUnit.SECONDS);
+        if (!done.await(60, TimeUnit.SECONDS)) {
+            // each request has a 30 s client timeout: anything still open now was never answered
+            System.out.println("WARNING: " + done.getCount() + " requests of phase " + phase + " neither answered nor failed after 60 s");
+        }
         // completions per second of wall time until the last answer: a server that falls behind
         // shows a lower rate here, not just higher latencies
         double elapsed = Math.max((tally.lastDone.get() - start) / 1e9, seconds);
         tally.print(phase, Integer.toString(rate), elapsed);
+        printCpu(phase, cpu0, tally.ok.get() + tally.non2xx.get());
     }
 
     static void saturate(HttpClient client, RequestOptions base, Webhook signer, int seconds, int concurrency, String phase) throws Exception {
         List<Signed> requests = signed(signer, 15_000 * seconds);
         Tally tally = new Tally();
+        String cpu0 = cpuSnapshot();
         AtomicInteger next = new AtomicInteger();
         AtomicLong okAtEnd = new AtomicLong(-1);
         long start = System.nanoTime();
@@ -192,6 +266,7 @@ public final class IngressLoad {
         loops.await(seconds + 120L, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - start) / 1e9;
         tally.print(phase, "closed-loop-c" + concurrency, elapsed);
+        printCpu(phase, cpu0, tally.ok.get() + tally.non2xx.get());
         if (next.get() >= requests.size()) {
             System.out.println("WARNING: saturation ran out of pre-signed requests; raise the pool");
         }

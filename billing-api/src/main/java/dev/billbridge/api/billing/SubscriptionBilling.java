@@ -48,7 +48,7 @@ public class SubscriptionBilling {
     BillingApiConfig config;
 
     /** The organization's live subscriptions that exist in Chargebee (pending checkouts are not listed). */
-    public List<Subscription> live(String organizationId) {
+    private List<Subscription> live(String organizationId) {
         return Subscription.list("referenceId = ?1 and status in ?2 and chargebeeSubscriptionId is not null",
                 organizationId, SubscriptionStatus.liveWire());
     }

@@ -1,5 +1,6 @@
 package dev.billbridge.api.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,11 +30,23 @@ public interface BillingApiConfig {
 
     Authorization authorization();
 
+    @WithName("token-cache")
+    TokenCache tokenCache();
+
     interface Redirect {
         List<String> allowlist();
 
         @WithName("default")
         String defaultPath();
+    }
+
+    interface TokenCache {
+        /** BILLING_TOKEN_CACHE_MAX_SIZE: verified tokens kept; 0 verifies every request. */
+        @WithName("max-size")
+        int maxSize();
+
+        /** BILLING_TOKEN_CACHE_TTL: how long a verified token is reused (never past its exp). */
+        Duration ttl();
     }
 
     interface Authorization {

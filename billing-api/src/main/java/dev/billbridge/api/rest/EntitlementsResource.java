@@ -3,15 +3,12 @@ package dev.billbridge.api.rest;
 import dev.billbridge.api.auth.AuthorizeReference;
 import dev.billbridge.api.auth.BillingAction;
 import dev.billbridge.api.auth.CurrentCaller;
+import dev.billbridge.api.billing.LocalSubscriptions;
 import dev.billbridge.api.billing.PlanCatalog;
-import dev.billbridge.api.billing.SubscriptionBilling;
 import dev.billbridge.api.rest.Dtos.EntitlementsView;
 import dev.billbridge.api.rest.Dtos.PlanRef;
 import dev.billbridge.api.rest.Dtos.TrialView;
-import dev.billbridge.core.domain.Organization;
-import dev.billbridge.core.domain.Subscription;
 import dev.billbridge.core.domain.SubscriptionStatus;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.Authenticated;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -34,7 +31,7 @@ public class EntitlementsResource {
     @Inject
     AuthorizeReference authz;
     @Inject
-    SubscriptionBilling billing;
+    LocalSubscriptions subscriptions;
     @Inject
     PlanCatalog catalog;
 
@@ -44,18 +41,16 @@ public class EntitlementsResource {
     @APIResponse(responseCode = "200", description = "The entitlements")
     public EntitlementsView entitlements(@QueryParam("referenceId") String referenceId) {
         String org = authz.authorize(current.get(), referenceId, BillingAction.READ);
-        return QuarkusTransaction.joiningExisting().call(() -> {
-            Subscription s = billing.live(org).stream().findFirst().orElse(null);
-            boolean delinquent = Organization.<Organization>findByIdOptional(org).map(o -> o.delinquent).orElse(false);
-            if (s == null) {
-                return new EntitlementsView(false, "none", null, catalog.limits(null), new TrialView(null), delinquent);
-            }
-            SubscriptionStatus st = s.statusEnum();
-            boolean active = SubscriptionStatus.ENTITLED.contains(st);
-            PlanCatalog.PlanInfo plan = catalog.info(s.itemPriceId).orElse(null);
-            PlanRef ref = s.itemPriceId == null ? null : new PlanRef(s.itemPriceId, plan == null ? s.itemPriceId : plan.name());
-            return new EntitlementsView(active, s.status, ref, active && plan != null ? plan.limits() : catalog.limits(null),
-                    new TrialView(st == SubscriptionStatus.IN_TRIAL ? s.trialEnd : null), delinquent);
-        });
+        LocalSubscriptions.Standing standing = subscriptions.standing(org);
+        LocalSubscriptions.LiveRow s = standing.live();
+        if (s == null) {
+            return new EntitlementsView(false, "none", null, catalog.limits(null), new TrialView(null), standing.delinquent());
+        }
+        SubscriptionStatus st = SubscriptionStatus.fromWire(s.status());
+        boolean active = SubscriptionStatus.ENTITLED.contains(st);
+        PlanCatalog.PlanInfo plan = catalog.info(s.itemPriceId()).orElse(null);
+        PlanRef ref = s.itemPriceId() == null ? null : new PlanRef(s.itemPriceId(), plan == null ? s.itemPriceId() : plan.name());
+        return new EntitlementsView(active, s.status(), ref, active && plan != null ? plan.limits() : catalog.limits(null),
+                new TrialView(st == SubscriptionStatus.IN_TRIAL ? s.trialEnd() : null), standing.delinquent());
     }
 }

@@ -1,13 +1,13 @@
 package dev.billbridge.api.rest;
 
 import java.net.URI;
-import java.util.List;
 import java.util.UUID;
 
 import dev.billbridge.api.auth.AuthorizeReference;
 import dev.billbridge.api.auth.BillingAction;
 import dev.billbridge.api.auth.Caller;
 import dev.billbridge.api.auth.CurrentCaller;
+import dev.billbridge.api.billing.LocalSubscriptions;
 import dev.billbridge.api.billing.PlanCatalog;
 import dev.billbridge.api.billing.SafeUrls;
 import dev.billbridge.api.billing.StartCheckout;
@@ -22,7 +22,6 @@ import dev.billbridge.api.rest.Dtos.SubscriptionView;
 import dev.billbridge.api.rest.Dtos.UpdateRequest;
 import dev.billbridge.api.rest.Dtos.UrlView;
 import dev.billbridge.core.domain.Subscription;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.Authenticated;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -55,6 +54,8 @@ public class SubscriptionResource {
     @Inject
     PlanCatalog catalog;
     @Inject
+    LocalSubscriptions subscriptions;
+    @Inject
     SafeUrls urls;
 
     @POST
@@ -83,10 +84,7 @@ public class SubscriptionResource {
     @APIResponse(responseCode = "200", description = "The subscriptions (empty when none)")
     public SubscriptionList list(@QueryParam("referenceId") String referenceId) {
         String org = authz.authorize(current.get(), referenceId, BillingAction.READ);
-        return QuarkusTransaction.joiningExisting().call(() -> {
-            List<Subscription> rows = billing.live(org);
-            return new SubscriptionList(rows.stream().map(this::view).toList());
-        });
+        return new SubscriptionList(subscriptions.live(org).stream().map(this::view).toList());
     }
 
     @POST
@@ -113,7 +111,7 @@ public class SubscriptionResource {
         CancelRequest b = body == null ? new CancelRequest(null, null) : body;
         String org = authz.authorize(current.get(), b.referenceId(), BillingAction.CANCEL);
         Subscription row = billing.cancel(org, b.endOfTerm() == null || b.endOfTerm());
-        return QuarkusTransaction.requiringNew().call(() -> view(row));
+        return view(LocalSubscriptions.LiveRow.of(row));
     }
 
     @POST
@@ -152,14 +150,14 @@ public class SubscriptionResource {
         return Response.seeOther(URI.create(urls.absolute(urls.callbackOrDefault(callbackURL)))).build();
     }
 
-    SubscriptionView view(Subscription s) {
-        PlanCatalog.PlanInfo plan = catalog.info(s.itemPriceId).orElse(null);
-        Integer seatLimit = s.seats;
+    SubscriptionView view(LocalSubscriptions.LiveRow s) {
+        PlanCatalog.PlanInfo plan = catalog.info(s.itemPriceId()).orElse(null);
+        Integer seatLimit = s.seats();
         if (plan != null && plan.limits().path("seats").canConvertToInt()) {
             seatLimit = plan.limits().get("seats").asInt();
         }
-        boolean scheduled = "non_renewing".equals(s.status);
-        return new SubscriptionView(s.id, s.status, s.itemPriceId, plan == null ? s.itemPriceId : plan.name(), s.seats,
-                seatLimit, s.trialEnd, s.periodEnd, scheduled ? (s.canceledAt != null ? s.canceledAt : s.periodEnd) : null);
+        boolean scheduled = "non_renewing".equals(s.status());
+        return new SubscriptionView(s.id(), s.status(), s.itemPriceId(), plan == null ? s.itemPriceId() : plan.name(), s.seats(),
+                seatLimit, s.trialEnd(), s.periodEnd(), scheduled ? (s.canceledAt() != null ? s.canceledAt() : s.periodEnd()) : null);
     }
 }

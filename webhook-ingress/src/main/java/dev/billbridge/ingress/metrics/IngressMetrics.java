@@ -1,9 +1,7 @@
 package dev.billbridge.ingress.metrics;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -39,33 +37,46 @@ public class IngressMetrics {
 
     private static final List<String> SOURCES = List.of(EventHeaders.SOURCE_SCALEKIT, EventHeaders.SOURCE_CHARGEBEE);
 
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    // resolved once: a registry lookup (tags, maps) per request costs more than the increment
+    private final Counter[][] counters = new Counter[SOURCES.size()][Outcome.values().length];
+    private final Timer[] timers = new Timer[SOURCES.size()];
 
     public IngressMetrics(MeterRegistry registry) {
-        for (String source : SOURCES) {
+        for (int s = 0; s < SOURCES.size(); s++) {
+            String source = SOURCES.get(s);
             for (Outcome o : Outcome.values()) {
-                counters.put(source + "/" + o.tag, Counter.builder("billbridge.ingress.webhooks")
+                counters[s][o.ordinal()] = Counter.builder("billbridge.ingress.webhooks")
                         .description("Webhooks answered, by source and outcome")
-                        .tag("source", source).tag("outcome", o.tag).register(registry));
+                        .tag("source", source).tag("outcome", o.tag).register(registry);
             }
-            timers.put(source, Timer.builder("billbridge.ingress.publish")
+            timers[s] = Timer.builder("billbridge.ingress.publish")
                     .description("Time from publish to the broker's acknowledgement (or failure)")
-                    .tag("source", source).register(registry));
+                    .tag("source", source).register(registry);
         }
     }
 
     public void count(String source, Outcome outcome) {
-        Counter c = counters.get(source + "/" + outcome.tag);
-        if (c != null) {
-            c.increment();
+        int s = index(source);
+        if (s >= 0) {
+            counters[s][outcome.ordinal()].increment();
         }
     }
 
-    public void publishTook(String source, Duration d) {
-        Timer t = timers.get(source);
-        if (t != null) {
-            t.record(d);
+    public void publishTook(String source, long nanos) {
+        int s = index(source);
+        if (s >= 0) {
+            timers[s].record(nanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    private static int index(String source) {
+        // the sources are the EventHeaders constants: identity first, equals as the fallback
+        if (source == EventHeaders.SOURCE_SCALEKIT || EventHeaders.SOURCE_SCALEKIT.equals(source)) {
+            return 0;
+        }
+        if (source == EventHeaders.SOURCE_CHARGEBEE || EventHeaders.SOURCE_CHARGEBEE.equals(source)) {
+            return 1;
+        }
+        return -1;
     }
 }

@@ -37,6 +37,11 @@ public final class StandardWebhooksVerifier {
     private final List<SecretKeySpec> keys;
     private final long toleranceSeconds;
     private final Clock clock;
+    /**
+     * One initialised Mac per key and thread: Mac.getInstance + init cost more than the HMAC of a
+     * typical event. A Mac is not thread-safe, and doFinal resets it for the next use.
+     */
+    private final ThreadLocal<Mac[]> macs;
 
     public StandardWebhooksVerifier(List<String> secrets, Duration tolerance, Clock clock) {
         List<SecretKeySpec> k = new ArrayList<>();
@@ -65,6 +70,13 @@ public final class StandardWebhooksVerifier {
         this.keys = List.copyOf(k);
         this.toleranceSeconds = tolerance.toSeconds();
         this.clock = clock;
+        this.macs = ThreadLocal.withInitial(() -> {
+            Mac[] m = new Mac[keys.size()];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = newMac(keys.get(i));
+            }
+            return m;
+        });
     }
 
     public boolean configured() {
@@ -79,7 +91,8 @@ public final class StandardWebhooksVerifier {
             throw new VerificationFailure("missing_headers",
                     "webhook-id, webhook-timestamp and webhook-signature are required");
         }
-        long ts = parseTimestamp(timestamp.strip());
+        String ts0 = timestamp.strip();
+        long ts = parseTimestamp(ts0);
         long now = clock.instant().getEpochSecond();
         if (ts < now - toleranceSeconds) {
             throw new VerificationFailure("timestamp_too_old", "webhook-timestamp is too old");
@@ -87,14 +100,19 @@ public final class StandardWebhooksVerifier {
         if (ts > now + toleranceSeconds) {
             throw new VerificationFailure("timestamp_too_new", "webhook-timestamp is in the future");
         }
-        byte[] prefix = (id + "." + timestamp.strip() + ".").getBytes(StandardCharsets.UTF_8);
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        byte[] tsBytes = ts0.getBytes(StandardCharsets.ISO_8859_1); // digits only, checked above
         List<byte[]> candidates = candidates(signatures);
         if (candidates == null) {
             throw new VerificationFailure("malformed_signature", "webhook-signature holds no v1 signature");
         }
         boolean match = false;
-        for (SecretKeySpec key : keys) {
-            byte[] expected = hmac(key, prefix, body);
+        for (Mac mac : macs.get()) {
+            mac.update(idBytes);
+            mac.update((byte) '.');
+            mac.update(tsBytes);
+            mac.update((byte) '.');
+            byte[] expected = mac.doFinal(body);
             for (byte[] candidate : candidates) {
                 // no early exit: the time taken does not depend on which key or signature matched
                 match |= MessageDigest.isEqual(expected, candidate);
@@ -106,10 +124,18 @@ public final class StandardWebhooksVerifier {
     }
 
     private static long parseTimestamp(String t) throws VerificationFailure {
-        if (t.isEmpty() || t.length() > MAX_TIMESTAMP_DIGITS || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (t.isEmpty() || t.length() > MAX_TIMESTAMP_DIGITS) {
             throw new VerificationFailure("malformed_timestamp", "webhook-timestamp is not Unix seconds");
         }
-        return Long.parseLong(t);
+        long v = 0;
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new VerificationFailure("malformed_timestamp", "webhook-timestamp is not Unix seconds");
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /**
@@ -119,27 +145,40 @@ public final class StandardWebhooksVerifier {
     private static List<byte[]> candidates(String header) {
         List<byte[]> out = new ArrayList<>(2);
         boolean v1 = false;
-        for (String part : header.strip().split("\\s+")) {
-            int comma = part.indexOf(',');
-            if (comma < 0 || !part.substring(0, comma).equals("v1")) {
-                continue;
+        String h = header.strip();
+        int n = h.length();
+        int i = 0;
+        // the entries are separated by runs of ASCII whitespace (what the regex \s+ matches)
+        while (i < n) {
+            while (i < n && asciiSpace(h.charAt(i))) {
+                i++;
             }
-            v1 = true;
-            try {
-                out.add(Base64.getDecoder().decode(part.substring(comma + 1)));
-            } catch (IllegalArgumentException ignored) {
-                // a garbled signature simply does not match
+            int start = i;
+            while (i < n && !asciiSpace(h.charAt(i))) {
+                i++;
+            }
+            // "v1,<base64>": the version is everything before the first comma
+            if (i - start >= 3 && h.startsWith("v1,", start)) {
+                v1 = true;
+                try {
+                    out.add(Base64.getDecoder().decode(h.substring(start + 3, i)));
+                } catch (IllegalArgumentException ignored) {
+                    // a garbled signature simply does not match
+                }
             }
         }
         return v1 ? out : null;
     }
 
-    private static byte[] hmac(SecretKeySpec key, byte[] prefix, byte[] body) {
+    private static boolean asciiSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+    }
+
+    private static Mac newMac(SecretKeySpec key) {
         try {
             Mac mac = Mac.getInstance(HMAC);
             mac.init(key);
-            mac.update(prefix);
-            return mac.doFinal(body);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
