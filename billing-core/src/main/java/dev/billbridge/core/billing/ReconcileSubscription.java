@@ -3,10 +3,11 @@ package dev.billbridge.core.billing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import com.chargebee.org.json.JSONArray;
@@ -102,7 +103,7 @@ public class ReconcileSubscription {
     /** Applies one snapshot inside the caller's transaction. */
     @Transactional(Transactional.TxType.MANDATORY)
     public Outcome apply(JSONObject subscription, JSONObject customer) {
-        return apply(subscription, customer, new HashMap<>());
+        return apply(subscription, customer, new Batch());
     }
 
     /**
@@ -114,7 +115,18 @@ public class ReconcileSubscription {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Outcome apply(JSONObject subscription, JSONObject customer, Map<String, Subscription> known) {
+        return apply(subscription, customer, new Batch(known));
+    }
+
+    /**
+     * Same rule, for a transaction that applies many snapshots through one {@link Batch} (usually
+     * filled by {@link #preload} first): lookups are answered from it, and it is kept current with
+     * what this call binds, creates or makes live, so the session need not flush between snapshots.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Outcome apply(JSONObject subscription, JSONObject customer, Batch batch) {
         Snapshot s = Snapshot.parse(subscription, customer);
+        Map<String, Subscription> known = batch.byChargebeeId;
 
         Lookup lookup;
         LiveRows liveOfReference = null;
@@ -124,11 +136,11 @@ public class ReconcileSubscription {
         } else if (!known.containsKey(s.chargebeeId)
                 && (row = Subscription.byChargebeeId(s.chargebeeId).orElse(null)) != null) {
             lookup = Lookup.CHARGEBEE_ID;
-        } else if ((row = unbound(s.subscriptionMetaId)) != null) {
+        } else if ((row = unbound(s.subscriptionMetaId, batch)) != null) {
             lookup = Lookup.SUBSCRIPTION_META;
-        } else if ((row = unbound(s.pendingMetaId)) != null) {
+        } else if ((row = unbound(s.pendingMetaId, batch)) != null) {
             lookup = Lookup.CUSTOMER_PENDING;
-        } else if ((row = futureRowOf(liveOfReference = liveRows(resolveReference(s)))) != null) {
+        } else if ((row = futureRowOf(liveOfReference = batch.liveRows(resolveReference(s, batch)))) != null) {
             lookup = Lookup.FUTURE_ROW;
         } else {
             lookup = Lookup.CREATED;
@@ -151,15 +163,19 @@ public class ReconcileSubscription {
         if (created) {
             row = new Subscription();
             row.id = UUID.randomUUID();
-            row.referenceId = resolveReference(s);
+            row.referenceId = resolveReference(s, batch);
         }
 
         SubscriptionStatus next = s.status;
         if (next.isLive() && (previous == null || !previous.isLive())) {
             if (liveOfReference == null || !row.referenceId.equals(liveOfReference.referenceId())) {
-                liveOfReference = liveRows(row.referenceId);
+                liveOfReference = batch.liveRows(row.referenceId);
             }
             next = claimLiveSlot(row, s, next, liveOfReference);
+            if (next.isLive() && !liveOfReference.rows().contains(row)) {
+                // it is live in memory from now on: later snapshots of the batch must see it
+                liveOfReference.rows().add(row);
+            }
         }
 
         row.chargebeeSubscriptionId = s.chargebeeId;
@@ -189,22 +205,180 @@ public class ReconcileSubscription {
                 trialEnded, lookup, s.resourceVersion, s.chargebeeId);
     }
 
-    /** Row by local id, only while no other Chargebee subscription owns it. */
-    private static Subscription unbound(UUID id) {
-        if (id == null) {
-            return null;
+    /** One snapshot to {@link #preload}: a Chargebee subscription and (if the event carries it) its customer. */
+    public record Input(JSONObject subscription, JSONObject customer) {
+    }
+
+    /**
+     * Fills {@code batch} with every row the snapshots can touch, in at most four queries whatever
+     * their number: the rows of their Chargebee ids, the rows their meta_data names (lookups 2 and 3),
+     * the organizations of customers without a meta_data reference, and the live rows of the
+     * references of subscriptions that have no row yet (lookup 4 and the live-slot check). Rows come
+     * with their items. Only a cache: {@link #apply(JSONObject, JSONObject, Batch)} still queries what
+     * is missing, and a snapshot the rule rejects is left for apply to reject.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void preload(Batch batch, List<Input> inputs) {
+        List<Snapshot> snapshots = new ArrayList<>(inputs.size());
+        for (Input in : inputs) {
+            try {
+                snapshots.add(Snapshot.parse(in.subscription(), in.customer()));
+            } catch (InvalidSnapshot e) {
+                // apply rejects it in its turn
+            }
         }
-        Subscription row = Subscription.findById(id);
+        Set<String> chargebeeIds = new HashSet<>();
+        snapshots.forEach(s -> {
+            if (!batch.byChargebeeId.containsKey(s.chargebeeId)) {
+                chargebeeIds.add(s.chargebeeId);
+            }
+        });
+        if (!chargebeeIds.isEmpty()) {
+            chargebeeIds.forEach(id -> batch.byChargebeeId.put(id, null)); // no row unless the query finds one
+            for (Subscription r : rowsWithItems("s.chargebeeSubscriptionId in :keys", chargebeeIds)) {
+                batch.byChargebeeId.put(r.chargebeeSubscriptionId, r);
+            }
+        }
+
+        List<Snapshot> unbound = snapshots.stream().filter(s -> batch.byChargebeeId.get(s.chargebeeId) == null).toList();
+        Set<UUID> metaIds = new HashSet<>();
+        for (Snapshot s : unbound) {
+            for (UUID id : new UUID[] {s.subscriptionMetaId, s.pendingMetaId}) {
+                if (id != null && !batch.byId.containsKey(id)) {
+                    metaIds.add(id);
+                }
+            }
+        }
+        if (!metaIds.isEmpty()) {
+            metaIds.forEach(id -> batch.byId.put(id, null));
+            rowsWithItems("s.id in :keys", metaIds).forEach(r -> batch.byId.put(r.id, r));
+        }
+
+        // the subscriptions that need their reference's live rows: no row of their own yet, or a row
+        // that this snapshot makes live again
+        List<Snapshot> needLive = new ArrayList<>();
+        Set<String> references = new HashSet<>();
+        for (Snapshot s : snapshots) {
+            Subscription row = batch.byChargebeeId.get(s.chargebeeId);
+            if (row == null) {
+                row = unboundCached(s.subscriptionMetaId, batch);
+            }
+            if (row == null) {
+                row = unboundCached(s.pendingMetaId, batch);
+            }
+            if (row == null) {
+                needLive.add(s);
+            } else if (s.status.isLive() && !row.statusEnum().isLive()) {
+                references.add(row.referenceId);
+            }
+        }
+        Set<String> customers = new HashSet<>();
+        for (Snapshot s : needLive) {
+            if (s.customerOrganizationId == null && s.subscriptionOrganizationId == null && s.customerId != null
+                    && !batch.referenceByCustomer.containsKey(s.customerId)) {
+                customers.add(s.customerId);
+            }
+        }
+        if (!customers.isEmpty()) {
+            customers.forEach(c -> batch.referenceByCustomer.put(c, null));
+            Subscription.getEntityManager()
+                    .createQuery("select o.chargebeeCustomerId, o.id from Organization o"
+                            + " where o.chargebeeCustomerId in :keys", Object[].class)
+                    .setParameter("keys", customers).getResultList()
+                    .forEach(r -> batch.referenceByCustomer.put((String) r[0], (String) r[1]));
+        }
+        for (Snapshot s : needLive) {
+            String ref = s.customerOrganizationId != null ? s.customerOrganizationId
+                    : s.subscriptionOrganizationId != null ? s.subscriptionOrganizationId
+                    : s.customerId == null ? null : batch.referenceByCustomer.get(s.customerId);
+            if (ref != null) {
+                references.add(ref);
+            }
+        }
+        references.removeAll(batch.liveByReference.keySet());
+        if (!references.isEmpty()) {
+            references.forEach(ref -> batch.liveByReference.put(ref, new ArrayList<>()));
+            for (Subscription r : rowsWithItems("s.referenceId in :keys and s.status in :live", references)) {
+                batch.liveByReference.get(r.referenceId).add(r);
+            }
+        }
+    }
+
+    private static List<Subscription> rowsWithItems(String where, Set<?> keys) {
+        var q = Subscription.getEntityManager()
+                .createQuery("select distinct s from Subscription s left join fetch s.items where " + where,
+                        Subscription.class)
+                .setParameter("keys", keys);
+        if (where.contains(":live")) {
+            q.setParameter("live", SubscriptionStatus.liveWire());
+        }
+        return q.getResultList();
+    }
+
+    private static Subscription unboundCached(UUID id, Batch batch) {
+        Subscription row = id == null ? null : batch.byId.get(id);
         return row != null && row.chargebeeSubscriptionId == null ? row : null;
     }
 
-    /** The live rows of one reference: one query serves the future-row lookup and the live-slot check. */
-    private record LiveRows(String referenceId, List<Subscription> rows) {
+    /**
+     * What one transaction knows about the rows its snapshots touch, so a batch of snapshots costs a
+     * few queries rather than several per snapshot. A key present with a {@code null} value is known
+     * to have no row. The rule keeps it current (rows it binds, creates or makes live), which is what
+     * lets a batch run with the session's flush mode at COMMIT. Not thread-safe; one per transaction.
+     */
+    public static final class Batch {
+        final Map<String, Subscription> byChargebeeId;
+        final Map<UUID, Subscription> byId = new HashMap<>();
+        /** The rows of a reference that are live in this transaction's view (check {@code status} in memory). */
+        final Map<String, List<Subscription>> liveByReference = new HashMap<>();
+        final Map<String, String> referenceByCustomer = new HashMap<>();
+
+        public Batch() {
+            this(new HashMap<>());
+        }
+
+        Batch(Map<String, Subscription> byChargebeeId) {
+            this.byChargebeeId = byChargebeeId;
+        }
+
+        /** The row of a Chargebee subscription as this transaction sees it, if loaded. */
+        public Subscription row(String chargebeeSubscriptionId) {
+            return byChargebeeId.get(chargebeeSubscriptionId);
+        }
+
+        /** The caller cleared a customer's organization mapping in this transaction. */
+        public void customerUnmapped(String customerId) {
+            referenceByCustomer.remove(customerId);
+        }
+
+        LiveRows liveRows(String referenceId) {
+            List<Subscription> rows = liveByReference.get(referenceId);
+            if (rows == null) {
+                rows = new ArrayList<>(Subscription.<Subscription>list("referenceId = ?1 and status in ?2", referenceId,
+                        SubscriptionStatus.liveWire()));
+                liveByReference.put(referenceId, rows);
+            }
+            return new LiveRows(referenceId, rows);
+        }
     }
 
-    private static LiveRows liveRows(String referenceId) {
-        return new LiveRows(referenceId, Subscription.list("referenceId = ?1 and status in ?2", referenceId,
-                SubscriptionStatus.liveWire()));
+    /** Row by local id, only while no other Chargebee subscription owns it. */
+    private static Subscription unbound(UUID id, Batch batch) {
+        if (id == null) {
+            return null;
+        }
+        Subscription row;
+        if (batch.byId.containsKey(id)) {
+            row = batch.byId.get(id);
+        } else {
+            row = Subscription.findById(id);
+            batch.byId.put(id, row);
+        }
+        return row != null && row.chargebeeSubscriptionId == null ? row : null;
+    }
+
+    /** The live rows of one reference: one list serves the future-row lookup and the live-slot check. */
+    private record LiveRows(String referenceId, List<Subscription> rows) {
     }
 
     private static Subscription futureRowOf(LiveRows live) {
@@ -245,17 +419,27 @@ public class ReconcileSubscription {
         return wanted;
     }
 
-    private static String resolveReference(Snapshot s) {
+    private static String resolveReference(Snapshot s, Batch batch) {
         if (s.customerOrganizationId != null) {
             return s.customerOrganizationId;
         }
         if (s.subscriptionOrganizationId != null) {
             return s.subscriptionOrganizationId;
         }
-        Optional<Organization> org = s.customerId == null ? Optional.empty() : Organization.byCustomerId(s.customerId);
-        return org.map(o -> o.id).orElseThrow(() -> new InvalidSnapshot("no organization for Chargebee customer "
-                + s.customerId + " of subscription " + s.chargebeeId
-                + " (neither meta_data.organizationId nor a local mapping)"));
+        String org = null;
+        if (s.customerId != null) {
+            if (batch.referenceByCustomer.containsKey(s.customerId)) {
+                org = batch.referenceByCustomer.get(s.customerId);
+            } else {
+                org = Organization.byCustomerId(s.customerId).map(o -> o.id).orElse(null);
+                batch.referenceByCustomer.put(s.customerId, org);
+            }
+        }
+        if (org == null) {
+            throw new InvalidSnapshot("no organization for Chargebee customer " + s.customerId + " of subscription "
+                    + s.chargebeeId + " (neither meta_data.organizationId nor a local mapping)");
+        }
+        return org;
     }
 
     /** Replaces the row's items with the snapshot's, updating in place so no key is deleted and re-inserted. */

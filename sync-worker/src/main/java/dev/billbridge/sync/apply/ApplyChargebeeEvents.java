@@ -56,7 +56,12 @@ public class ApplyChargebeeEvents {
     @Inject
     ReconcileSubscription reconcile;
 
-    /** Applies the events in order, skipping those already in the message log. */
+    /**
+     * Applies the events in order, skipping those already in the message log. The log rows are
+     * written first, in one statement that also tells which events are new; everything else is read
+     * in a few queries up front ({@link ReconcileSubscription#preload}) and written at commit in JDBC
+     * batches, so a subscription touched several times in the poll is written once.
+     */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public Effects apply(List<ChargebeeEvent> events) {
         Effects fx = new Effects();
@@ -64,53 +69,38 @@ public class ApplyChargebeeEvents {
             return fx;
         }
         // Queries below must not flush the batch's pending writes each time (that made every lookup a
-        // round of dirty checks and small writes); lookups go through the preloaded maps instead, and a
+        // round of dirty checks and small writes); lookups go through the preloaded batch instead, and a
         // write that conflicts with an unflushed one fails the commit, after which the caller re-applies
         // the events one per transaction.
         Subscription.getEntityManager().setFlushMode(FlushModeType.COMMIT);
-        Set<String> seen = alreadyProcessed(events);
-        Map<String, Subscription> known = preload(events);
-        Map<String, Organization> orgs = preloadOrganizations(events);
+        Set<String> fresh = ProcessedEvent.recordNew(SOURCE, events.stream().map(ChargebeeEvent::id).toList(), CONSUMER);
+        List<ChargebeeEvent> toApply = new ArrayList<>(fresh.size());
+        Set<String> pending = new HashSet<>(fresh);
         for (ChargebeeEvent ev : events) {
-            if (!seen.add(ev.id())) {
-                fx.duplicates++;
-                continue;
+            if (pending.remove(ev.id())) {
+                toApply.add(ev);
+            } else {
+                fx.duplicates++; // in the log before this poll, or twice in it
             }
-            applyOne(ev, known, orgs, fx);
-            ProcessedEvent.record(SOURCE, ev.id(), CONSUMER);
+        }
+        ReconcileSubscription.Batch batch = new ReconcileSubscription.Batch();
+        List<ReconcileSubscription.Input> snapshots = new ArrayList<>(toApply.size());
+        for (ChargebeeEvent ev : toApply) {
+            if (ev.subscription() != null && carriesSnapshot(ev.type())) {
+                snapshots.add(new ReconcileSubscription.Input(ev.subscription(), ev.customer()));
+            }
+        }
+        reconcile.preload(batch, snapshots);
+        Map<String, Organization> orgs = preloadOrganizations(toApply);
+        for (ChargebeeEvent ev : toApply) {
+            applyOne(ev, batch, orgs, fx);
             fx.recorded++;
         }
         return fx;
     }
 
-    private static Set<String> alreadyProcessed(List<ChargebeeEvent> events) {
-        List<String> ids = events.stream().map(ChargebeeEvent::id).distinct().toList();
-        return new HashSet<>(ProcessedEvent.getEntityManager()
-                .createQuery("select p.eventId from ProcessedEvent p where p.source = :s and p.consumer = :c"
-                        + " and p.eventId in :ids", String.class)
-                .setParameter("s", SOURCE).setParameter("c", CONSUMER).setParameter("ids", ids)
-                .getResultList());
-    }
-
-    /** One query for every row the batch touches, instead of one lookup per event. */
-    private static Map<String, Subscription> preload(List<ChargebeeEvent> events) {
-        Set<String> ids = new HashSet<>();
-        for (ChargebeeEvent ev : events) {
-            JSONObject s = ev.subscription();
-            if (s != null && !s.optString("id", "").isEmpty()) {
-                ids.add(s.optString("id"));
-            }
-        }
-        Map<String, Subscription> known = new HashMap<>();
-        if (!ids.isEmpty()) {
-            List<Subscription> rows = Subscription.getEntityManager()
-                    .createQuery("select distinct s from Subscription s left join fetch s.items"
-                            + " where s.chargebeeSubscriptionId in :ids", Subscription.class)
-                    .setParameter("ids", ids).getResultList();
-            ids.forEach(id -> known.put(id, null)); // known to have no row yet
-            rows.forEach(r -> known.put(r.chargebeeSubscriptionId, r));
-        }
-        return known;
+    private static boolean carriesSnapshot(String type) {
+        return SUBSCRIPTION_EVENTS.contains(type) || DELINQUENT_EVENTS.contains(type) || RECOVERY_EVENTS.contains(type);
     }
 
     /** The organizations the batch's payment events name in meta_data; a missing one maps to null. */
@@ -132,7 +122,7 @@ public class ApplyChargebeeEvents {
         return orgs;
     }
 
-    private void applyOne(ChargebeeEvent ev, Map<String, Subscription> known, Map<String, Organization> orgs,
+    private void applyOne(ChargebeeEvent ev, ReconcileSubscription.Batch batch, Map<String, Organization> orgs,
                           Effects fx) {
         String type = ev.type();
         if (SUBSCRIPTION_EVENTS.contains(type)) {
@@ -140,30 +130,31 @@ public class ApplyChargebeeEvents {
             if (sub == null) {
                 throw new ReconcileSubscription.InvalidSnapshot(type + " without content.subscription");
             }
-            subscriptionEffects(ev, reconcile.apply(sub, ev.customer(), known), known, fx);
+            subscriptionEffects(ev, reconcile.apply(sub, ev.customer(), batch), batch, fx);
         } else if (DELINQUENT_EVENTS.contains(type) || RECOVERY_EVENTS.contains(type)) {
             // payment events carry the subscription too: its dues and status are as current as any
             String reference = null;
             if (ev.subscription() != null) {
-                Outcome o = reconcile.apply(ev.subscription(), ev.customer(), known);
-                subscriptionEffects(ev, o, known, fx);
+                Outcome o = reconcile.apply(ev.subscription(), ev.customer(), batch);
+                subscriptionEffects(ev, o, batch, fx);
                 reference = o.referenceId();
             }
             delinquency(ev, DELINQUENT_EVENTS.contains(type), reference, orgs, fx);
         } else if (CUSTOMER_DELETED.equals(type)) {
-            customerDeleted(ev, fx);
+            customerDeleted(ev, batch, fx);
         } else {
             LOG.debugf("ignoring Chargebee event %s of type %s", ev.id(), type);
         }
     }
 
-    private static void subscriptionEffects(ChargebeeEvent ev, Outcome o, Map<String, Subscription> known, Effects fx) {
+    private static void subscriptionEffects(ChargebeeEvent ev, Outcome o, ReconcileSubscription.Batch batch,
+                                            Effects fx) {
         if (!o.applied()) {
             LOG.debugf("event %s: subscription %s snapshot %d is not newer than the stored one; skipped", ev.id(),
                     o.chargebeeSubscriptionId(), o.resourceVersion());
             return;
         }
-        Subscription row = known.get(o.chargebeeSubscriptionId());
+        Subscription row = batch.row(o.chargebeeSubscriptionId());
         String price = row == null ? null : row.itemPriceId;
         Integer seats = row == null ? null : row.seats;
         String status = o.newStatus().wire();
@@ -242,7 +233,7 @@ public class ApplyChargebeeEvents {
      * customer mapping and no row of that customer stays live. Rows whose snapshot is newer than the
      * deletion belong to a customer re-created under the same id and are left alone.
      */
-    private static void customerDeleted(ChargebeeEvent ev, Effects fx) {
+    private static void customerDeleted(ChargebeeEvent ev, ReconcileSubscription.Batch batch, Effects fx) {
         String customerId = ev.customerId();
         if (customerId == null) {
             throw new ReconcileSubscription.InvalidSnapshot("customer_deleted without a customer id");
@@ -253,6 +244,7 @@ public class ApplyChargebeeEvents {
         // rare, and its queries must see this batch's rows
         Subscription.getEntityManager().flush();
         Organization.byCustomerId(customerId).ifPresent(o -> o.chargebeeCustomerId = null);
+        batch.customerUnmapped(customerId);
         List<Subscription> rows = new ArrayList<>(Subscription.list("chargebeeCustomerId = ?1 and status in ?2",
                 customerId, SubscriptionStatus.liveWire()));
         if (orgId != null) {
