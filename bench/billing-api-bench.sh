@@ -5,6 +5,8 @@
 #   bench/billing-api-bench.sh                 # full run (~2.5 min after the build)
 #   RATES="500 1000 2000" PHASE_SECONDS=20 bench/billing-api-bench.sh
 #
+# LOAD_CLIENT: nio (default: NioLoad, one thread of plain NIO) or vertx (ApiLoad, the Vert.x client);
+# LOAD_JAVA_OPTS (-Xmx768m) and LOAD_NICE (e.g. "nice -n -5") for the generator's JVM.
 # APP_JAVA_OPTS: extra JVM options for the app (e.g. a profiler agent).
 # HOLD=FILE: write API, TOKEN and the app's pid to FILE and keep the stack up instead of loading it.
 # Env knobs: RATES ("500 1000 2000 3000"), PHASE_SECONDS (20), WARMUP_RATE (1000), WARMUP_SECONDS (60), SKIP_BUILD (unset).
@@ -92,7 +94,10 @@ APP_CPU0=$(cpu_s "${PIDS[3]}"); INFRA_CPU0=$(cpu_s "${PIDS[0]}")
 PHASES="$WARMUP_RATE:$WARMUP_SECONDS"
 for r in $RATES; do PHASES="$PHASES,$r:$PHASE_SECONDS"; done
 echo "== GET /api/subscription/list: $PHASES (first phase is JIT warm-up)"
-${LOAD_NICE:-} java ${LOAD_JAVA_OPTS:--Xmx768m} -cp "$LOADCP" dev.billbridge.bench.ApiLoad "$API/api/subscription/list" "$TOKEN" '"status":"active"' "$PHASES" \
+LOAD_MAIN=dev.billbridge.bench.NioLoad
+[[ "${LOAD_CLIENT:-nio}" == vertx ]] && LOAD_MAIN=dev.billbridge.bench.ApiLoad
+echo "== load client: $LOAD_MAIN"
+${LOAD_NICE:-} java ${LOAD_JAVA_OPTS:--Xmx768m} -cp "$LOADCP" "$LOAD_MAIN" "$API/api/subscription/list" "$TOKEN" '"status":"active"' "$PHASES" \
   | tee "$WORK/load.out"
 echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   CPU seconds during the load (warm-up included): app $(echo "$(cpu_s "${PIDS[3]}") - $APP_CPU0" | bc), broker+database $(echo "$(cpu_s "${PIDS[0]}") - $INFRA_CPU0" | bc), generator $(sed -n 's/^generator_cpu_s=//p' "$WORK/load.out")"
