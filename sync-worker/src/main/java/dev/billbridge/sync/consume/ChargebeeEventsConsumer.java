@@ -3,6 +3,11 @@ package dev.billbridge.sync.consume;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 import dev.billbridge.core.billing.ReconcileSubscription;
 import dev.billbridge.sync.apply.ApplyChargebeeEvents;
@@ -16,15 +21,20 @@ import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * Consumes {@code chargebee.events} (group sync-worker) a poll at a time. The batch is acked, and so
- * its offsets committed, only when this method returns: after every event was applied and recorded
- * (or, when it can never be applied, dead-lettered) and the resulting lifecycle records were
- * acknowledged by the broker. While the database is down the method waits, which pauses the
- * partitions (the connector stops fetching once its queue is full) and resumes when it is back.
+ * Consumes {@code chargebee.events} (group sync-worker) a poll at a time. A poll is acked, and so
+ * its offsets committed, only after every event was applied and recorded (or, when it can never be
+ * applied, dead-lettered) and the resulting lifecycle records were acknowledged by the broker. That
+ * acknowledgement is awaited while the next poll is applied, not before: the broker's round trip is
+ * most of a lifecycle send, and the two overlap on different cores. A poll's records are sent only
+ * after the previous poll's were acknowledged, so an organization's records stay in order.
+ * While the database is down the method waits, which pauses the partitions (the connector stops
+ * fetching once its queue is full) and resumes when it is back.
  */
 @ApplicationScoped
 public class ChargebeeEventsConsumer {
@@ -51,26 +61,81 @@ public class ChargebeeEventsConsumer {
     @Inject
     SyncStats stats;
 
+    /** The previous poll's announcement (lifecycle records acknowledged, poll acked); only the consuming thread sets it. */
+    private volatile CompletableFuture<Void> announced = CompletableFuture.completedFuture(null);
+
     @Incoming("chargebee-events")
     @Blocking
+    @Acknowledgment(Acknowledgment.Strategy.MANUAL)
+    public CompletionStage<Void> onPoll(Message<ConsumerRecords<String, String>> poll) throws InterruptedException {
+        process(poll.getPayload(), poll::ack);
+        // the ack follows when the lifecycle records are acknowledged; the next poll need not wait for it
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Applies a poll and waits until its lifecycle records are acknowledged (replays and tests). */
     public void consume(ConsumerRecords<String, String> records) throws InterruptedException {
+        await(process(records, () -> CompletableFuture.completedFuture(null)));
+    }
+
+    private CompletableFuture<Void> process(ConsumerRecords<String, String> records,
+                                            Supplier<CompletionStage<Void>> ack) throws InterruptedException {
         stats.firstBatchNanos.compareAndSet(0, System.nanoTime());
         List<ChargebeeEvent> events = new ArrayList<>(records.count());
         List<ConsumerRecord<String, String>> sources = new ArrayList<>(records.count());
-        for (ConsumerRecord<String, String> r : records) {
+        parse(records, events, sources);
+        Effects fx = applyBatch(events, sources);
+        fireHooks(fx);
+        // the previous poll's records go first; by now the broker has usually acknowledged them
+        await(announced);
+        CompletableFuture<Void> next = lifecycle.publishAll(fx.lifecycle, SEND_TIMEOUT)
+                .thenCompose(v -> ack.get())
+                .thenRun(() -> {
+                    stats.recorded.addAndGet(fx.recorded);
+                    stats.duplicates.addAndGet(fx.duplicates);
+                    stats.count("applied", fx.recorded);
+                    stats.count("duplicate", fx.duplicates);
+                });
+        announced = next;
+        return next;
+    }
+
+    /**
+     * Parses the poll on this thread and one from the common pool: the bodies are independent, and
+     * parsing is the largest share of a poll's CPU that needs no lock. Malformed ones are
+     * dead-lettered here, in poll order.
+     */
+    private void parse(ConsumerRecords<String, String> records, List<ChargebeeEvent> events,
+                       List<ConsumerRecord<String, String>> sources) throws InterruptedException {
+        List<ConsumerRecord<String, String>> all = new ArrayList<>(records.count());
+        records.forEach(all::add);
+        Object[] parsed = new Object[all.size()];
+        IntStream.range(0, parsed.length).parallel().forEach(i -> {
             try {
-                events.add(ChargebeeEvent.parse(r.value()));
-                sources.add(r);
+                parsed[i] = ChargebeeEvent.parse(all.get(i).value());
             } catch (ChargebeeEvent.Malformed e) {
-                deadLetter(r, "malformed-event: " + e.getMessage(), e);
+                parsed[i] = e;
+            }
+        });
+        for (int i = 0; i < parsed.length; i++) {
+            if (parsed[i] instanceof ChargebeeEvent ev) {
+                events.add(ev);
+                sources.add(all.get(i));
+            } else {
+                ChargebeeEvent.Malformed e = (ChargebeeEvent.Malformed) parsed[i];
+                deadLetter(all.get(i), "malformed-event: " + e.getMessage(), e);
             }
         }
-        Effects fx = applyBatch(events, sources);
-        stats.recorded.addAndGet(fx.recorded);
-        stats.duplicates.addAndGet(fx.duplicates);
-        stats.count("applied", fx.recorded);
-        stats.count("duplicate", fx.duplicates);
-        announce(fx);
+    }
+
+    private static void await(CompletableFuture<Void> f) throws InterruptedException {
+        try {
+            f.get();
+        } catch (ExecutionException e) {
+            // publishAll retries until acknowledged; only the ack can fail, and then the poll is redelivered
+            LOG.warnf("acknowledging a poll failed (%s); its events will be redelivered as duplicates",
+                    summary(e.getCause()));
+        }
     }
 
     /** The whole poll in one transaction; if that fails with the database up, event by event. */
@@ -136,20 +201,8 @@ public class ChargebeeEventsConsumer {
         LOG.info("database is back: resuming consumption");
     }
 
-    /** After commit: lifecycle records (retried until the broker takes them), then the CDI hooks. */
-    private void announce(Effects fx) throws InterruptedException {
-        long delay = 500;
-        while (true) {
-            try {
-                lifecycle.publishAll(fx.lifecycle, SEND_TIMEOUT);
-                break;
-            } catch (RuntimeException e) {
-                // redelivery would find the events recorded and not announce them again: never give up here
-                LOG.warnf("publishing %d lifecycle records failed (%s); retrying", fx.lifecycle.size(), summary(e));
-                Thread.sleep(delay);
-                delay = Math.min(delay * 2, 10_000);
-            }
-        }
+    /** After commit. Observers run on this thread; one that fails is logged and the others still run. */
+    private void fireHooks(Effects fx) {
         for (Object hook : fx.hooks) {
             try {
                 hooks.fire(hook);
