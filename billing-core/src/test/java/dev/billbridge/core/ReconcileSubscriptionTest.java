@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -216,6 +217,73 @@ class ReconcileSubscriptionTest {
         apply(lastEvent(a, "subscription_cancelled"));
         assertEquals("cancelled", row(a).status);
         assertEquals("active", row(b).status);
+    }
+
+    @Test
+    void aBatchWritesEveryColumnOfItsChangedRowsAndParksBeforeInserting() throws Exception {
+        // org 1: its row exists before the batch; the batch changes the plan (new item) and schedules the cancellation
+        String org = newOrgId();
+        customer(org, new JSONObject().put("organizationId", org));
+        String subId = checkout(org, "starter-USD-monthly");
+        apply(lastEvent(subId, "subscription_created"));
+        Instant updatedBefore = row(subId).updatedAt;
+        sim.advanceClock(Duration.ofDays(20));
+        com.chargebee.models.Subscription.updateForItems(subId).subscriptionItemItemPriceId(0, "pro-USD-monthly")
+                .subscriptionItemQuantity(0, 5).replaceItemsList(true).metaData(new JSONObject().put("team", "blue"))
+                .request(env);
+        JSONObject changed = lastEvent(subId, "subscription_changed");
+        com.chargebee.models.Subscription.cancelForItems(subId).endOfTerm(true).request(env);
+        JSONObject scheduled = lastEvent(subId, "subscription_cancellation_scheduled");
+
+        // org 2: its live row is cancelled and a new live subscription created in the same batch
+        String org2 = newOrgId();
+        customer(org2, new JSONObject().put("organizationId", org2));
+        String a = checkout(org2, "pro-USD-monthly");
+        apply(lastEvent(a, "subscription_created"));
+        com.chargebee.models.Subscription.cancelForItems(a).endOfTerm(false).request(env);
+        JSONObject aCancelled = lastEvent(a, "subscription_cancelled");
+        String b = checkout(org2, "pro-USD-yearly");
+        JSONObject bCreated = lastEvent(b, "subscription_created");
+
+        List<JSONObject> batchEvents = List.of(changed, scheduled, aCancelled, bCreated);
+        List<Outcome> outcomes = QuarkusTransaction.requiringNew().call(() -> {
+            ReconcileSubscription.Batch batch = new ReconcileSubscription.Batch();
+            reconcile.preload(batch, batchEvents.stream().map(c -> new ReconcileSubscription.Input(
+                    c.getJSONObject("subscription"), c.optJSONObject("customer"))).toList());
+            List<Outcome> out = batchEvents.stream().map(c -> reconcile.apply(c.getJSONObject("subscription"),
+                    c.optJSONObject("customer"), batch)).toList();
+            reconcile.write(batch);
+            return out;
+        });
+        assertTrue(outcomes.stream().allMatch(Outcome::applied), outcomes.toString());
+
+        JSONObject newest = scheduled.getJSONObject("subscription");
+        Subscription row = row(subId);
+        assertEquals("non_renewing", row.status);
+        assertEquals(newest.getLong("resource_version"), row.resourceVersion);
+        assertEquals("pro-USD-monthly", row.itemPriceId);
+        assertEquals(5, row.seats);
+        assertEquals(org, row.referenceId);
+        assertEquals(org, row.chargebeeCustomerId);
+        assertEquals(epoch(newest, "current_term_start"), row.periodStart);
+        assertEquals(epoch(newest, "current_term_end"), row.periodEnd);
+        assertEquals(epoch(newest, "trial_start"), row.trialStart);
+        assertEquals(epoch(newest, "trial_end"), row.trialEnd);
+        assertEquals(newest.has("cancelled_at") ? epoch(newest, "cancelled_at") : null, row.canceledAt);
+        assertEquals("blue", new JSONObject(row.metadata).getString("team"));
+        assertTrue(row.updatedAt.isAfter(updatedBefore), "updated_at moves");
+        // the items are the newest snapshot's: the starter item replaced by five pro seats
+        assertEquals(List.of("pro-USD-monthly:5"), row.items.stream().map(i -> i.itemPriceId + ":" + i.quantity).toList());
+
+        assertEquals("cancelled", row(a).status);
+        assertNotNull(row(a).canceledAt);
+        assertEquals("active", row(b).status);
+        assertEquals(1L, (long) QuarkusTransaction.requiringNew().call(() -> Subscription.count(
+                "referenceId = ?1 and status in ?2", org2, SubscriptionStatus.liveWire())));
+    }
+
+    private static Instant epoch(JSONObject o, String key) {
+        return o.has(key) && !o.isNull(key) ? Instant.ofEpochSecond(o.getLong(key)) : null;
     }
 
     @Test

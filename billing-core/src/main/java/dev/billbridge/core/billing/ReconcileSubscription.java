@@ -1,9 +1,14 @@
 package dev.billbridge.core.billing;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,6 +24,7 @@ import dev.billbridge.core.domain.SubscriptionItem;
 import dev.billbridge.core.domain.SubscriptionStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
 /**
@@ -193,6 +199,9 @@ public class ReconcileSubscription {
         syncItems(row, s.items);
         if (created) {
             row.persist();
+            batch.created.add(row);
+        } else if (!batch.created.contains(row)) {
+            batch.updated.add(row);
         }
         known.put(s.chargebeeId, row);
 
@@ -304,6 +313,89 @@ public class ReconcileSubscription {
         }
     }
 
+    /**
+     * Writes the subscription rows the batch's snapshots changed in one statement, whatever their
+     * number, and marks them read-only in the session so its flush does not write them again:
+     * Hibernate's own flush costs one UPDATE per row, which was most of a poll's time in the
+     * sync-worker. Their items (which change far less often) and the rows the batch created are
+     * still written by the session at commit, after this update: a row parked here leaves the
+     * one-live-per-reference index before a new live row enters it. Call once, after the last
+     * {@code apply} of the batch and inside its transaction; the batch is not used afterwards.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void write(Batch batch) {
+        List<Subscription> rows = new ArrayList<>(batch.updated);
+        if (rows.isEmpty()) {
+            return;
+        }
+        Session session = Subscription.getEntityManager().unwrap(Session.class);
+        session.doWork(c -> updateRows(c, rows));
+        // read-only: no dirty check and no UPDATE of its columns; its items collection is still flushed
+        rows.forEach(r -> session.setReadOnly(r, true));
+    }
+
+    private static void updateRows(Connection c, List<Subscription> rows) throws SQLException {
+        int n = rows.size();
+        UUID[] id = new UUID[n];
+        String[] reference = new String[n];
+        String[] customer = new String[n];
+        String[] chargebeeId = new String[n];
+        String[] status = new String[n];
+        String[] price = new String[n];
+        Integer[] seats = new Integer[n];
+        String[] periodStart = new String[n];
+        String[] periodEnd = new String[n];
+        String[] trialStart = new String[n];
+        String[] trialEnd = new String[n];
+        String[] canceledAt = new String[n];
+        Long[] version = new Long[n];
+        String[] metadata = new String[n];
+        for (int i = 0; i < n; i++) {
+            Subscription r = rows.get(i);
+            id[i] = r.id;
+            reference[i] = r.referenceId;
+            customer[i] = r.chargebeeCustomerId;
+            chargebeeId[i] = r.chargebeeSubscriptionId;
+            status[i] = r.status;
+            price[i] = r.itemPriceId;
+            seats[i] = r.seats;
+            periodStart[i] = text(r.periodStart);
+            periodEnd[i] = text(r.periodEnd);
+            trialStart[i] = text(r.trialStart);
+            trialEnd[i] = text(r.trialEnd);
+            canceledAt[i] = text(r.canceledAt);
+            version[i] = r.resourceVersion;
+            metadata[i] = r.metadata;
+        }
+        try (PreparedStatement ps = c.prepareStatement("update subscription s set reference_id = u.reference_id,"
+                + " chargebee_customer_id = u.customer_id, chargebee_subscription_id = u.chargebee_id,"
+                + " status = u.status, item_price_id = u.price, seats = u.seats,"
+                + " period_start = u.period_start::timestamptz, period_end = u.period_end::timestamptz,"
+                + " trial_start = u.trial_start::timestamptz, trial_end = u.trial_end::timestamptz,"
+                + " canceled_at = u.canceled_at::timestamptz, resource_version = u.version,"
+                + " metadata = u.metadata::jsonb, updated_at = now()"
+                + " from unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) as u(id, reference_id, customer_id,"
+                + " chargebee_id, status, price, seats, period_start, period_end, trial_start, trial_end,"
+                + " canceled_at, version, metadata) where s.id = u.id")) {
+            Object[][] columns = {id, reference, customer, chargebeeId, status, price, seats, periodStart, periodEnd,
+                    trialStart, trialEnd, canceledAt, version, metadata};
+            String[] types = {"uuid", "text", "text", "text", "text", "text", "int4", "text", "text", "text", "text",
+                    "text", "int8", "text"};
+            for (int i = 0; i < columns.length; i++) {
+                ps.setArray(i + 1, c.createArrayOf(types[i], columns[i]));
+            }
+            int written = ps.executeUpdate();
+            if (written != n) {
+                // a row deleted under us: let the caller's fallback apply the events one by one
+                throw new IllegalStateException("updated " + written + " of " + n + " subscription rows");
+            }
+        }
+    }
+
+    private static String text(Instant t) {
+        return t == null ? null : t.toString();
+    }
+
     private static List<Subscription> rowsWithItems(String where, Set<?> keys) {
         var q = Subscription.getEntityManager()
                 .createQuery("select distinct s from Subscription s left join fetch s.items where " + where,
@@ -332,6 +424,10 @@ public class ReconcileSubscription {
         /** The rows of a reference that are live in this transaction's view (check {@code status} in memory). */
         final Map<String, List<Subscription>> liveByReference = new HashMap<>();
         final Map<String, String> referenceByCustomer = new HashMap<>();
+        /** Rows this transaction inserts (Hibernate writes them at flush). */
+        final Set<Subscription> created = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** Rows that existed before and that a snapshot changed: {@link #write} writes them. */
+        final Set<Subscription> updated = Collections.newSetFromMap(new IdentityHashMap<>());
 
         public Batch() {
             this(new HashMap<>());
@@ -442,7 +538,10 @@ public class ReconcileSubscription {
         return org;
     }
 
-    /** Replaces the row's items with the snapshot's, updating in place so no key is deleted and re-inserted. */
+    /**
+     * Replaces the row's items with the snapshot's, updating in place so no key is deleted and
+     * re-inserted.
+     */
     private static void syncItems(Subscription row, List<Item> items) {
         Map<String, Item> wanted = new HashMap<>();
         items.forEach(i -> wanted.put(i.itemPriceId, i));

@@ -59,8 +59,10 @@ public class ApplyChargebeeEvents {
     /**
      * Applies the events in order, skipping those already in the message log. The log rows are
      * written first, in one statement that also tells which events are new; everything else is read
-     * in a few queries up front ({@link ReconcileSubscription#preload}) and written at commit in JDBC
-     * batches, so a subscription touched several times in the poll is written once.
+     * in a few queries up front ({@link ReconcileSubscription#preload}); the changed subscriptions are
+     * written at the end in one statement per table ({@link ReconcileSubscription#write}), new ones and
+     * organizations at commit in JDBC batches, so a subscription touched several times in the poll is
+     * written once.
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public Effects apply(List<ChargebeeEvent> events) {
@@ -96,6 +98,7 @@ public class ApplyChargebeeEvents {
             applyOne(ev, batch, orgs, fx);
             fx.recorded++;
         }
+        reconcile.write(batch);
         return fx;
     }
 

@@ -3,8 +3,10 @@ package dev.billbridge.sync.consume;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -16,6 +18,7 @@ import dev.billbridge.sync.apply.Effects;
 import dev.billbridge.sync.publish.DeadLetters;
 import dev.billbridge.sync.publish.LifecyclePublisher;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordBatchMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
@@ -61,24 +64,29 @@ public class ChargebeeEventsConsumer {
     @Inject
     SyncStats stats;
 
-    /** The previous poll's announcement (lifecycle records acknowledged, poll acked); only the consuming thread sets it. */
-    private volatile CompletableFuture<Void> announced = CompletableFuture.completedFuture(null);
+    /**
+     * Per copy of the channel ({@code concurrency}; each copy has its own consumer and partitions and
+     * handles its polls one at a time): the previous poll's announcement, complete once its lifecycle
+     * records were acknowledged and the poll acked.
+     */
+    private final Map<String, CompletableFuture<Void>> announced = new ConcurrentHashMap<>();
 
     @Incoming("chargebee-events")
     @Blocking
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     public CompletionStage<Void> onPoll(Message<ConsumerRecords<String, String>> poll) throws InterruptedException {
-        process(poll.getPayload(), poll::ack);
+        String copy = poll.getMetadata(IncomingKafkaRecordBatchMetadata.class).map(m -> m.getChannel()).orElse("");
+        process(copy, poll.getPayload(), poll::ack);
         // the ack follows when the lifecycle records are acknowledged; the next poll need not wait for it
         return CompletableFuture.completedFuture(null);
     }
 
     /** Applies a poll and waits until its lifecycle records are acknowledged (replays and tests). */
     public void consume(ConsumerRecords<String, String> records) throws InterruptedException {
-        await(process(records, () -> CompletableFuture.completedFuture(null)));
+        await(process("consume", records, () -> CompletableFuture.completedFuture(null)));
     }
 
-    private CompletableFuture<Void> process(ConsumerRecords<String, String> records,
+    private CompletableFuture<Void> process(String copy, ConsumerRecords<String, String> records,
                                             Supplier<CompletionStage<Void>> ack) throws InterruptedException {
         stats.firstBatchNanos.compareAndSet(0, System.nanoTime());
         List<ChargebeeEvent> events = new ArrayList<>(records.count());
@@ -87,7 +95,7 @@ public class ChargebeeEventsConsumer {
         Effects fx = applyBatch(events, sources);
         fireHooks(fx);
         // the previous poll's records go first; by now the broker has usually acknowledged them
-        await(announced);
+        await(announced.getOrDefault(copy, CompletableFuture.completedFuture(null)));
         CompletableFuture<Void> next = lifecycle.publishAll(fx.lifecycle, SEND_TIMEOUT)
                 .thenCompose(v -> ack.get())
                 .thenRun(() -> {
@@ -96,7 +104,7 @@ public class ChargebeeEventsConsumer {
                     stats.count("applied", fx.recorded);
                     stats.count("duplicate", fx.duplicates);
                 });
-        announced = next;
+        announced.put(copy, next);
         return next;
     }
 
