@@ -105,8 +105,19 @@ public record ChargebeeEvent(String id, String type, Instant occurredAt, JSONObj
                 yield a;
             }
             case VALUE_STRING -> p.getText();
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE, VALUE_NULL ->
-                    JSONObject.stringToValue(p.getText());
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> JSONObject.NULL;
+            // org.json's own conversion parses every integer through a BigInteger; Jackson already
+            // knows the smallest type that holds it, which is the one org.json picks (Integer, Long,
+            // BigInteger). "-0" is the exception: org.json makes it a Double.
+            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+                case INT -> p.getTextLength() == 2 && "-0".equals(p.getText()) ? JSONObject.stringToValue("-0")
+                        : Integer.valueOf(p.getIntValue());
+                case LONG -> Long.valueOf(p.getLongValue());
+                default -> JSONObject.stringToValue(p.getText());
+            };
+            case VALUE_NUMBER_FLOAT -> JSONObject.stringToValue(p.getText());
             default -> throw new JSONException("unexpected token " + t);
         };
     }
