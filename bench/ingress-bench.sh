@@ -9,7 +9,9 @@
 # # SAT_CONCURRENCY (64), CONNECTIONS (64, the generator's keep-alive pool), PERF_RECORDS (1000000), SKIP_BUILD (unset),
 # APP_JAVA_OPTS (extra JVM options for the ingress, e.g. a profiler agent),
 # SAT_TOOL (wrk when /usr/bin/wrk exists, else java: the closed-loop saturation client), SAT_THREADS (1, wrk threads),
-# SAT_REQUESTS_N (20000 distinct pre-signed requests that wrk cycles through).
+# SAT_REQUESTS_N (20000 distinct pre-signed requests that wrk cycles through),
+# SKIP_FLOOR (unset: with wrk, the same saturation load is also run against HttpFloor, an empty Vert.x
+# handler, to show the ceiling of one event per HTTP request on this machine).
 # Needs a JDK and Maven Central; wrk (Debian package) for the cheaper saturation client.
 set -euo pipefail
 
@@ -110,6 +112,28 @@ n=$PERF_RECORDS; p=$(sed -n 's/^perf_cpu_s=//p' "$WORK/perf.time"); b=$(cpu_s "$
 print('   cpu: producer-alone records=%d producer_s=%.1f producer_us_per_record=%.0f broker_s=%.1f broker_us_per_record=%.0f (JVM start and JIT included)' % (n, p, p*1e6/n, b, b*1e6/n))" | tee -a "$WORK/perf.out"
 echo "   load average after producer: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+if [[ "$SAT_TOOL" == wrk && -z "${SKIP_FLOOR:-}" ]]; then
+  # the same wrk load against an empty Vert.x handler: the ceiling for one event per HTTP request here
+  echo "== HTTP floor: wrk as in the saturation phase against HttpFloor (read body, answer 202; no verification, no Kafka)"
+  FLOOR_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  java -Xms256m -Xmx256m -cp "$LOADCP" dev.billbridge.bench.HttpFloor "$FLOOR_PORT" > "$WORK/floor.log" 2>&1 &
+  FLOOR_PID=$!
+  for _ in $(seq 1 60); do grep -q listening "$WORK/floor.log" && break; sleep 0.5; done
+  SAT_REQUESTS="$WORK/sat.requests" wrk -t"$SAT_THREADS" -c"$SAT_CONCURRENCY" -d10s -s bench/ingress-sat.lua \
+    "http://127.0.0.1:$FLOOR_PORT/webhooks/scalekit" > /dev/null   # JIT warm-up
+  F0=$(cpu_s "$FLOOR_PID")
+  SAT_REQUESTS="$WORK/sat.requests" /usr/bin/time -f "wrk_cpu_s=%U+%S" -o "$WORK/floor-wrk.time" \
+    wrk -t"$SAT_THREADS" -c"$SAT_CONCURRENCY" -d"${SAT_SECONDS}s" --timeout 30s --latency -s bench/ingress-sat.lua \
+    "http://127.0.0.1:$FLOOR_PORT/webhooks/scalekit" > "$WORK/floor-wrk.out"
+  F1=$(cpu_s "$FLOOR_PID")
+  kill "$FLOOR_PID" 2>/dev/null || true
+  FLOOR=$(sed -n 's/^RESULT phase=sat-wrk.* achieved=\([0-9]*\).*/\1/p' "$WORK/floor-wrk.out")
+  FLOOR_N=$(sed -n 's/^RESULT phase=sat-wrk.* ok=\([0-9]*\) non2xx=\([0-9]*\).*/\1+\2/p' "$WORK/floor-wrk.out")
+  python3 -c "
+e=$FLOOR_N; s=$F1-$F0; w=$(sed -n 's/^wrk_cpu_s=//p' "$WORK/floor-wrk.time")
+print('   http floor: %d requests/s; cpu: server_us_per_request=%.0f wrk_us_per_request=%.0f' % ($FLOOR, s*1e6/e, w*1e6/e))" | tee "$WORK/floor.out"
+fi
+
 SAT=$(sed -n 's/^RESULT phase=sat.* achieved=\([0-9]*\).*/\1/p' "$WORK/load.out")
 PERF=$(grep 'records sent' "$WORK/perf.out" | tail -1 | sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p')
 echo "== summary"
@@ -117,4 +141,8 @@ grep -E '^(RESULT|CPU) ' "$WORK/load.out" | sed 's/^RESULT /   /; s/^CPU /   cpu
 echo "   producer-alone: ${PERF} records/s"
 grep '^   cpu: producer-alone' "$WORK/perf.out" || true
 python3 -c "print('   ratio ingress saturation / producer alone = %.1f%%' % (100.0*$SAT/$PERF))"
+if [[ -n "${FLOOR:-}" ]]; then
+  cat "$WORK/floor.out"
+  python3 -c "print('   ratio http floor / producer alone = %.1f%%; ingress saturation / http floor = %.1f%%' % (100.0*$FLOOR/$PERF, 100.0*$SAT/$FLOOR))"
+fi
 echo "   logs: $WORK"
