@@ -5,6 +5,13 @@ import java.net.ConnectException;
 import java.net.SocketException;
 import java.sql.SQLException;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import dev.billbridge.provisioning.config.ProvisioningConfig;
@@ -72,7 +79,7 @@ public class DatabaseWait {
 
     /** Connection refused/lost, pool exhausted, server shutting down or starting up. */
     static boolean isUnavailable(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        for (Throwable c : chain(t)) {
             if (c instanceof JDBCConnectionException || c instanceof ConnectException || c instanceof EOFException
                     || c instanceof SocketException) {
                 return true;
@@ -92,12 +99,36 @@ public class DatabaseWait {
     }
 
     static boolean isConflict(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        for (Throwable c : chain(t)) {
             if (c instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The throwable, its causes and the exceptions suppressed along the way. A connection lost
+     * during commit arrives as a RollbackException whose reason (the driver's "terminating
+     * connection", 57P01) is only attached as suppressed to it, not as its cause.
+     */
+    private static List<Throwable> chain(Throwable t) {
+        List<Throwable> out = new ArrayList<>();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Throwable> todo = new ArrayDeque<>();
+        todo.add(t);
+        while (!todo.isEmpty()) {
+            Throwable c = todo.poll();
+            if (c == null || !seen.add(c)) {
+                continue;
+            }
+            out.add(c);
+            if (c.getCause() != null) {
+                todo.add(c.getCause());
+            }
+            todo.addAll(List.of(c.getSuppressed()));
+        }
+        return out;
     }
 
     private static String rootMessage(Throwable t) {
