@@ -59,7 +59,8 @@ BOOTSTRAP=$(endpoint kafka.bootstrap.servers)
 echo "   kafka $BOOTSTRAP"
 
 echo "== webhook-ingress (target/quarkus-app/quarkus-run.jar, prod profile)"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
 SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
 INGRESS_HTTP_PORT=$PORT KAFKA_BOOTSTRAP_SERVERS=$BOOTSTRAP \
 DATABASE_JDBC_URL=$(endpoint jdbc.url) DATABASE_USERNAME=$(endpoint jdbc.username) DATABASE_PASSWORD=$(endpoint jdbc.password) \
@@ -71,6 +72,13 @@ curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { tail -40 "$WORK
 
 # CPU seconds a process (and its threads) has used so far
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($14+$15)/t}' "/proc/$1/stat"; }
+# the saturation load, one definition for the ingress and the HTTP floor: sat_wrk <port> <name> writes
+# $WORK/<name>.out (wrk's report and RESULT line) and $WORK/<name>.time (wrk's CPU seconds)
+sat_wrk() {
+  SAT_REQUESTS="$WORK/sat.requests" /usr/bin/time -f "wrk_cpu_s=%U+%S" -o "$WORK/$2.time" \
+    wrk -t"$SAT_THREADS" -c"$SAT_CONCURRENCY" -d"${SAT_SECONDS}s" --timeout 30s --latency -s bench/ingress-sat.lua \
+    "http://127.0.0.1:$1/webhooks/scalekit" > "$WORK/$2.out"
+}
 echo "== machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ING_CPU0=$(cpu_s "$INGRESS_PID"); INFRA_CPU0=$(cpu_s "$INFRA_PID"); T0=$(date +%s)
 PHASES="$WARMUP_RATE:$WARMUP_SECONDS"
@@ -86,9 +94,8 @@ if [[ "$SAT_TOOL" == wrk ]]; then
   echo "== saturation with wrk: $SAT_SECONDS s, $SAT_CONCURRENCY connections, $SAT_THREADS thread(s), $SAT_REQUESTS_N pre-signed requests cycled"
   java -Xmx512m -cp "$LOADCP" dev.billbridge.bench.IngressLoad --dump /webhooks/scalekit "$SECRET" "$SAT_REQUESTS_N" "$WORK/sat.requests" >/dev/null
   I0=$(cpu_s "$INGRESS_PID"); B0=$(cpu_s "$INFRA_PID")
-  SAT_REQUESTS="$WORK/sat.requests" /usr/bin/time -f "wrk_cpu_s=%U+%S" -o "$WORK/wrk.time" \
-    wrk -t"$SAT_THREADS" -c"$SAT_CONCURRENCY" -d"${SAT_SECONDS}s" --timeout 30s --latency -s bench/ingress-sat.lua \
-    "http://127.0.0.1:$PORT/webhooks/scalekit" | tee "$WORK/wrk.out" | grep -v '^RESULT' | sed 's/^/   wrk: /'
+  sat_wrk "$PORT" wrk
+  grep -v '^RESULT' "$WORK/wrk.out" | sed 's/^/   wrk: /'
   grep '^RESULT' "$WORK/wrk.out" | tee -a "$WORK/load.out"
   WRK_CPU=$(python3 -c "print(round($(sed -n 's/^wrk_cpu_s=//p' "$WORK/wrk.time"),1))")
   EVENTS=$(sed -n 's/^RESULT phase=sat-wrk.* ok=\([0-9]*\) non2xx=\([0-9]*\).*/\1+\2/p' "$WORK/wrk.out")
@@ -115,16 +122,13 @@ echo "   load average after producer: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ "$SAT_TOOL" == wrk && -z "${SKIP_FLOOR:-}" ]]; then
   # the same wrk load against an empty Vert.x handler: the ceiling for one event per HTTP request here
   echo "== HTTP floor: wrk as in the saturation phase against HttpFloor (read body, answer 202; no verification, no Kafka)"
-  FLOOR_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  FLOOR_PORT=$(free_port)
   java -Xms256m -Xmx256m -cp "$LOADCP" dev.billbridge.bench.HttpFloor "$FLOOR_PORT" > "$WORK/floor.log" 2>&1 &
   FLOOR_PID=$!
   for _ in $(seq 1 60); do grep -q listening "$WORK/floor.log" && break; sleep 0.5; done
-  SAT_REQUESTS="$WORK/sat.requests" wrk -t"$SAT_THREADS" -c"$SAT_CONCURRENCY" -d10s -s bench/ingress-sat.lua \
-    "http://127.0.0.1:$FLOOR_PORT/webhooks/scalekit" > /dev/null   # JIT warm-up
+  SAT_SECONDS=10 sat_wrk "$FLOOR_PORT" floor-warmup   # JIT warm-up
   F0=$(cpu_s "$FLOOR_PID")
-  SAT_REQUESTS="$WORK/sat.requests" /usr/bin/time -f "wrk_cpu_s=%U+%S" -o "$WORK/floor-wrk.time" \
-    wrk -t"$SAT_THREADS" -c"$SAT_CONCURRENCY" -d"${SAT_SECONDS}s" --timeout 30s --latency -s bench/ingress-sat.lua \
-    "http://127.0.0.1:$FLOOR_PORT/webhooks/scalekit" > "$WORK/floor-wrk.out"
+  sat_wrk "$FLOOR_PORT" floor-wrk
   F1=$(cpu_s "$FLOOR_PID")
   kill "$FLOOR_PID" 2>/dev/null || true
   FLOOR=$(sed -n 's/^RESULT phase=sat-wrk.* achieved=\([0-9]*\).*/\1/p' "$WORK/floor-wrk.out")
